@@ -1,0 +1,195 @@
+//! Organisation: units, employees, roles and what each role may do.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::FieldError;
+
+/// A role, from least to most powerful.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads the figures of their unit.
+    Viewer,
+    /// Front-line staff: works with customers and encounters in their unit.
+    Agent,
+    /// Also configures their unit: touchpoints, calendar, staff.
+    Manager,
+    /// Everything, in every unit.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Agent => "agent",
+            Role::Manager => "manager",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
+        match s {
+            "viewer" => Ok(Role::Viewer),
+            "agent" => Ok(Role::Agent),
+            "manager" => Ok(Role::Manager),
+            "admin" => Ok(Role::Admin),
+            _ => Err(FieldError::new(
+                field,
+                "invalid_value",
+                "must be one of viewer, agent, manager, admin",
+            )),
+        }
+    }
+}
+
+/// Who is acting: the employee behind a session or an API token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub employee_id: Uuid,
+    pub role: Role,
+    /// `None` only for admins, who belong to the whole organisation.
+    pub unit_id: Option<Uuid>,
+}
+
+/// Why an actor may not do something.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("this needs the role {0:?} or higher")]
+    Role(Role),
+    #[error("this belongs to another unit")]
+    OtherUnit,
+}
+
+impl Actor {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    pub fn require(&self, role: Role) -> Result<(), Denied> {
+        if self.role >= role {
+            Ok(())
+        } else {
+            Err(Denied::Role(role))
+        }
+    }
+
+    /// May this actor see things of `unit`? Admins see all units, others their own.
+    pub fn can_see_unit(&self, unit: Uuid) -> bool {
+        self.is_admin() || self.unit_id == Some(unit)
+    }
+
+    /// May this actor act with `role`'s powers on things of `unit`?
+    pub fn require_in_unit(&self, role: Role, unit: Uuid) -> Result<(), Denied> {
+        self.require(role)?;
+        if self.can_see_unit(unit) {
+            Ok(())
+        } else {
+            Err(Denied::OtherUnit)
+        }
+    }
+
+    /// The unit a listing is confined to: `None` means every unit (admins).
+    pub fn unit_scope(&self) -> Option<Uuid> {
+        if self.is_admin() { None } else { self.unit_id }
+    }
+
+    /// A manager may hire and configure staff of their own unit, up to agents and viewers
+    /// and other managers; only an admin creates admins.
+    pub fn may_assign_role(&self, role: Role) -> bool {
+        self.is_admin() || (self.role == Role::Manager && role <= Role::Manager)
+    }
+}
+
+/// Checks an e-mail address loosely (one `@`, a dot in the domain, no spaces) and lowercases it.
+pub fn parse_email(field: &str, text: &str) -> Result<String, FieldError> {
+    let email = text.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if valid {
+        Ok(email)
+    } else {
+        Err(FieldError::new(
+            field,
+            "invalid_email",
+            "must be an e-mail address like name@example.com",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, unit: Option<Uuid>) -> Actor {
+        Actor {
+            employee_id: Uuid::nil(),
+            role,
+            unit_id: unit,
+        }
+    }
+
+    #[test]
+    fn an_agent_may_not_do_what_needs_a_manager() {
+        assert_eq!(
+            actor(Role::Agent, None).require(Role::Manager),
+            Err(Denied::Role(Role::Manager))
+        );
+    }
+
+    #[test]
+    fn a_manager_is_confined_to_their_own_unit() {
+        let own = Uuid::from_u128(1);
+        let other = Uuid::from_u128(2);
+        let m = actor(Role::Manager, Some(own));
+        assert!(m.require_in_unit(Role::Manager, own).is_ok());
+        assert_eq!(
+            m.require_in_unit(Role::Agent, other),
+            Err(Denied::OtherUnit)
+        );
+    }
+
+    #[test]
+    fn an_admin_sees_every_unit() {
+        assert!(actor(Role::Admin, None).can_see_unit(Uuid::from_u128(9)));
+    }
+
+    #[test]
+    fn only_an_admin_creates_admins() {
+        assert!(!actor(Role::Manager, None).may_assign_role(Role::Admin));
+        assert!(actor(Role::Manager, None).may_assign_role(Role::Agent));
+    }
+
+    #[test]
+    fn emails_are_lowercased_and_checked() {
+        assert_eq!(
+            parse_email("e", " Kim@Example.COM ").unwrap(),
+            "kim@example.com"
+        );
+        assert!(parse_email("e", "kim@example").is_err());
+        assert!(parse_email("e", "kim example@x.com").is_err());
+    }
+}
