@@ -330,3 +330,77 @@ mod tests {
         );
     }
 }
+
+/// What a client sends to create or replace a touchpoint.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TouchpointInput {
+    /// The unit; fixed once created.
+    pub unit_id: uuid::Uuid,
+    pub name: crate::text::LocalizedName,
+    pub channel: Channel,
+    pub journey_stage: JourneyStage,
+    /// Designed minutes the customer is present during one service.
+    #[schema(minimum = 0.0, maximum = 43200.0, example = 12.0)]
+    pub customer_presence_minutes: f64,
+    /// Designed minutes it takes to create one service, front and back office together.
+    #[schema(exclusive_minimum = 0.0, maximum = 43200.0, example = 15.0)]
+    pub service_creation_minutes: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTouchpoint {
+    pub unit_id: uuid::Uuid,
+    pub name: crate::text::LocalizedName,
+    pub channel: Channel,
+    pub journey_stage: JourneyStage,
+    pub designed: DesignedContact,
+}
+
+impl TouchpointInput {
+    pub fn parse(&self) -> Result<NewTouchpoint, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let name = crate::text::LocalizedName::parse("name", &self.name.ko, &self.name.en)
+            .map_err(|e| errors.extend(e))
+            .ok();
+        let designed = DesignedContact::parse(
+            self.customer_presence_minutes,
+            self.service_creation_minutes,
+        )
+        .map_err(|e| errors.extend(e))
+        .ok();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(NewTouchpoint {
+            unit_id: self.unit_id,
+            name: name.expect("checked"),
+            channel: self.channel,
+            journey_stage: self.journey_stage,
+            designed: designed.expect("checked"),
+        })
+    }
+}
+
+/// A touchpoint as stored and shown, with its contact figures.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Touchpoint {
+    pub id: uuid::Uuid,
+    pub version: i64,
+    pub unit_id: uuid::Uuid,
+    pub name: crate::text::LocalizedName,
+    pub channel: Channel,
+    pub journey_stage: JourneyStage,
+    pub customer_presence_minutes: f64,
+    pub service_creation_minutes: f64,
+    /// Presence over creation time, as designed.
+    pub designed_intensity: f64,
+    /// Presence over service time, from logged encounters (absent before the first one).
+    pub measured_intensity: Option<f64>,
+    pub level: ContactLevel,
+    pub level_basis: LevelBasis,
+    pub totals: EncounterTotals,
+    pub failure_rate: Option<f64>,
+    pub created_at: crate::Timestamp,
+    pub updated_at: crate::Timestamp,
+}

@@ -193,3 +193,170 @@ mod tests {
         assert!(parse_email("e", "kim example@x.com").is_err());
     }
 }
+
+/// What a client sends to create or replace a unit.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitInput {
+    pub name: crate::text::LocalizedName,
+    /// IANA time zone, e.g. `Asia/Seoul`.
+    #[schema(example = "Asia/Seoul")]
+    pub time_zone: String,
+    /// Business hours; absent means open around the clock every day.
+    #[serde(default)]
+    pub calendar: Option<crate::calendar::CalendarDto>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewUnit {
+    pub name: crate::text::LocalizedName,
+    pub time_zone: chrono_tz::Tz,
+    pub calendar: crate::calendar::BusinessCalendar,
+}
+
+pub fn parse_time_zone(field: &str, text: &str) -> Result<chrono_tz::Tz, FieldError> {
+    text.trim().parse::<chrono_tz::Tz>().map_err(|_| {
+        FieldError::new(
+            field,
+            "unknown_time_zone",
+            "must be an IANA time zone such as Asia/Seoul",
+        )
+    })
+}
+
+impl UnitInput {
+    pub fn parse(&self) -> Result<NewUnit, Vec<FieldError>> {
+        let mut v = crate::Validation::new();
+        let name = match crate::text::LocalizedName::parse("name", &self.name.ko, &self.name.en) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                v.extend(e);
+                None
+            }
+        };
+        let tz = v.check(parse_time_zone("time_zone", &self.time_zone));
+        let calendar = match &self.calendar {
+            None => Some(crate::calendar::BusinessCalendar::every_day(0, 1440)),
+            Some(c) => match c.parse("calendar") {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    v.extend(e);
+                    None
+                }
+            },
+        };
+        v.finish(|| NewUnit {
+            name: name.expect("checked"),
+            time_zone: tz.expect("checked"),
+            calendar: calendar.expect("checked"),
+        })
+    }
+}
+
+/// A unit (branch, department) as stored and shown.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Unit {
+    pub id: Uuid,
+    pub version: i64,
+    pub name: crate::text::LocalizedName,
+    pub time_zone: String,
+    pub calendar: crate::calendar::CalendarDto,
+    pub created_at: crate::Timestamp,
+    pub updated_at: crate::Timestamp,
+}
+
+/// What a client sends to create or replace an employee.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmployeeInput {
+    #[schema(min_length = 1, max_length = 200, example = "박지은")]
+    pub name: String,
+    #[schema(max_length = 254, example = "jieun.park@example.com")]
+    pub email: String,
+    pub role: Role,
+    /// Required for every role but admin.
+    #[serde(default)]
+    pub unit_id: Option<Uuid>,
+    /// The most compensation this employee may grant per period without a manager's approval.
+    pub authority_limit: crate::money::MoneyDto,
+    #[serde(default = "default_true")]
+    pub active: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEmployee {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub unit_id: Option<Uuid>,
+    pub authority_limit: crate::Money,
+    pub active: bool,
+}
+
+impl EmployeeInput {
+    pub fn parse(&self) -> Result<NewEmployee, Vec<FieldError>> {
+        let mut v = crate::Validation::new();
+        let name = v.check(crate::text::required_line("name", &self.name, 200));
+        let email = v.check(parse_email("email", &self.email));
+        let limit = v.check(crate::Money::parse_non_negative(
+            "authority_limit",
+            self.authority_limit.amount_minor,
+            &self.authority_limit.currency,
+        ));
+        if self.role != Role::Admin && self.unit_id.is_none() {
+            v.push(FieldError::new(
+                "unit_id",
+                "required",
+                "every role but admin belongs to a unit",
+            ));
+        }
+        v.finish(|| NewEmployee {
+            name: name.expect("checked"),
+            email: email.expect("checked"),
+            role: self.role,
+            unit_id: self.unit_id,
+            authority_limit: limit.expect("checked"),
+            active: self.active,
+        })
+    }
+}
+
+/// An employee as stored and shown (never with credentials).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Employee {
+    pub id: Uuid,
+    pub version: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub unit_id: Option<Uuid>,
+    pub authority_limit: crate::money::MoneyDto,
+    pub active: bool,
+    pub created_at: crate::Timestamp,
+    pub updated_at: crate::Timestamp,
+}
+
+impl Employee {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            employee_id: self.id,
+            role: self.role,
+            unit_id: self.unit_id,
+        }
+    }
+}
+
+/// An API token's metadata; the secret itself is shown once, at creation.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ApiToken {
+    pub id: Uuid,
+    pub employee_id: Uuid,
+    pub name: String,
+    pub created_at: crate::Timestamp,
+    pub expires_at: Option<crate::Timestamp>,
+    pub revoked_at: Option<crate::Timestamp>,
+}

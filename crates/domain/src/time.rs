@@ -132,3 +132,25 @@ mod tests {
         assert!(Timestamp::parse("at", "0026-05-01T09:30:00Z").is_err());
     }
 }
+
+/// The local calendar day of an instant in a time zone, as days since 1970-01-01.
+/// Daily statistics are kept per local day of the unit, so reports match its calendar.
+pub fn local_day(at: Timestamp, tz: chrono_tz::Tz) -> i32 {
+    let local = at.to_datetime().with_timezone(&tz).date_naive();
+    (local - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date")).num_days() as i32
+}
+
+#[cfg(test)]
+mod local_day_tests {
+    use super::*;
+
+    #[test]
+    fn late_evening_utc_is_already_the_next_day_in_seoul() {
+        let t = Timestamp::parse("t", "2026-01-01T16:00:00Z").unwrap();
+        assert_eq!(
+            local_day(t, chrono_tz::Asia::Seoul) - local_day(t, chrono_tz::UTC),
+            1
+        );
+        assert_eq!(local_day(Timestamp::from_micros(0), chrono_tz::UTC), 0);
+    }
+}

@@ -1,0 +1,55 @@
+//! PostgreSQL: for deployments with several `rapport serve` nodes sharing one database.
+
+use std::time::Duration;
+
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgPool, Postgres};
+
+pub struct PgStore {
+    pub(crate) write: PgPool,
+    /// The same pool: PostgreSQL has no single-writer constraint.
+    pub(crate) read: PgPool,
+}
+
+impl PgStore {
+    pub async fn open(url: &str) -> crate::Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await?;
+        Ok(Self {
+            write: pool.clone(),
+            read: pool,
+        })
+    }
+}
+
+crate::shared::impl_shared_store!(PgStore, Postgres, skip_locked = " FOR UPDATE SKIP LOCKED");
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations/postgres")
+            .run(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    async fn checkpoint(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.write.close().await;
+    }
+}
