@@ -176,6 +176,12 @@ pub struct CustomerFilter {
 #[async_trait]
 pub trait CustomerStore: Send + Sync {
     async fn create_customer(&self, change: &Change, customer: &NewCustomer) -> Result<Customer>;
+    /// Imports many customers in one transaction (demo data, imports); returns their ids in order.
+    async fn insert_customers(
+        &self,
+        change: &Change,
+        customers: &[NewCustomer],
+    ) -> Result<Vec<Uuid>>;
     async fn get_customer(&self, id: Uuid) -> Result<Customer>;
     /// With a search query: the best `limit` matches and no further page.
     async fn list_customers(

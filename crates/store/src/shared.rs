@@ -924,6 +924,73 @@ macro_rules! impl_shared_store {
                 self.get_customer(id).await
             }
 
+            async fn insert_customers(&self, change: &Change, customers: &[NewCustomer]) -> Result<Vec<Uuid>> {
+                let at = change.at.micros();
+                let ids: Vec<Uuid> = customers.iter().map(|_| Uuid::now_v7()).collect();
+                let rows: Vec<(Uuid, &NewCustomer)> = ids.iter().copied().zip(customers).collect();
+                let mut tx = self.write.begin().await?;
+                // 18 columns: 1000 rows stay below both backends' bind limits.
+                for chunk in rows.chunks(INSERT_CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO customers (id, version, name, email, phone, locale, tier, preferences, notes, \
+                         marketing_consent, consent_updated_at, key_name, key_given_name, key_initials, key_email, \
+                         key_phone, key_phone_last4, created_at, updated_at) ",
+                    );
+                    qb.push_values(chunk, |mut b, (id, c)| {
+                        b.push_bind(*id)
+                            .push_bind(1_i64)
+                            .push_bind(c.name.clone())
+                            .push_bind(c.email.clone())
+                            .push_bind(c.phone.clone())
+                            .push_bind(c.locale.as_str())
+                            .push_bind(c.tier.as_str())
+                            .push_bind(serde_json::to_string(&c.preferences).expect("strings serialize"))
+                            .push_bind(c.notes.clone())
+                            .push_bind(c.marketing_consent)
+                            .push_bind(c.marketing_consent.then_some(at))
+                            .push_bind(c.keys.name.clone())
+                            .push_bind(c.keys.given_name.clone())
+                            .push_bind(c.keys.initials.clone())
+                            .push_bind(c.keys.email.clone())
+                            .push_bind(c.keys.phone_digits.clone())
+                            .push_bind(last4(&c.keys.phone_digits))
+                            .push_bind(at)
+                            .push_bind(at);
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+                let dates: Vec<(Uuid, usize, &rapport_domain::customer::ImportantDate)> = rows
+                    .iter()
+                    .flat_map(|(id, c)| c.important_dates.iter().enumerate().map(move |(i, d)| (*id, i, d)))
+                    .collect();
+                for chunk in dates.chunks(INSERT_CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO customer_dates (customer_id, position, kind, label, month, day, year) ",
+                    );
+                    qb.push_values(chunk, |mut b, (id, i, d)| {
+                        b.push_bind(*id)
+                            .push_bind(*i as i64)
+                            .push_bind(date_kind_str(d.kind))
+                            .push_bind(d.label.clone())
+                            .push_bind(i64::from(d.month))
+                            .push_bind(i64::from(d.day))
+                            .push_bind(d.year.map(i64::from));
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+                Self::audit(
+                    &mut tx,
+                    change,
+                    "customers.import",
+                    "customer",
+                    ids.first().copied(),
+                    serde_json::json!({ "count": ids.len() }),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(ids)
+            }
+
             async fn get_customer(&self, id: Uuid) -> Result<Customer> {
                 let row: Option<CustomerRow> =
                     sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = $1")))

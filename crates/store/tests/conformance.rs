@@ -748,3 +748,31 @@ async fn the_sqlite_write_ahead_log_stays_small_under_sustained_writes() {
         .unwrap_or(0);
     assert_eq!(wal, 0, "a checkpoint empties the log");
 }
+
+both_backends!(
+    customers_import_in_bulk_with_their_dates,
+    |db: TestDb| async move {
+        let many: Vec<_> = (0..2500)
+            .map(|i| customer_input(&format!("고객{i}"), Some("010-5555-1234")))
+            .collect();
+        let ids = db
+            .store
+            .insert_customers(&Change::system(), &many)
+            .await
+            .unwrap();
+        assert_eq!(ids.len(), 2500);
+        let last = db.store.get_customer(ids[2499]).await.unwrap();
+        assert_eq!(last.name, "고객2499");
+        assert_eq!(last.important_dates.len(), 1);
+        let f = CustomerFilter {
+            query: Some(CustomerQuery::parse("q", "고객249").unwrap()),
+            tier: None,
+        };
+        let found = db
+            .store
+            .list_customers(&f, &PageRequest::first(100))
+            .await
+            .unwrap();
+        assert_eq!(found.items.len(), 11, "고객249 and 고객2490..2499");
+    }
+);
