@@ -335,6 +335,9 @@ mod tests {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TouchpointInput {
+    /// The version you last read; required when replacing, absent when creating.
+    #[serde(default)]
+    pub version: Option<i64>,
     /// The unit; fixed once created.
     pub unit_id: uuid::Uuid,
     pub name: crate::text::LocalizedName,

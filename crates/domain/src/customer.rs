@@ -140,6 +140,9 @@ impl ImportantDate {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerInput {
+    /// The version you last read; required when replacing, absent when creating.
+    #[serde(default)]
+    pub version: Option<i64>,
     #[schema(min_length = 1, max_length = 200, example = "김민수")]
     pub name: String,
     #[serde(default)]

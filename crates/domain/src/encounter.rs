@@ -185,6 +185,8 @@ impl EncounterInput {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Encounter {
     pub id: Uuid,
+    /// The unit of the touchpoint.
+    pub unit_id: Uuid,
     pub customer_id: Option<Uuid>,
     pub touchpoint_id: Uuid,
     pub employee_id: Option<Uuid>,

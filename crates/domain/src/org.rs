@@ -198,6 +198,9 @@ mod tests {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnitInput {
+    /// The version you last read; required when replacing, absent when creating.
+    #[serde(default)]
+    pub version: Option<i64>,
     pub name: crate::text::LocalizedName,
     /// IANA time zone, e.g. `Asia/Seoul`.
     #[schema(example = "Asia/Seoul")]
@@ -269,6 +272,9 @@ pub struct Unit {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmployeeInput {
+    /// The version you last read; required when replacing, absent when creating.
+    #[serde(default)]
+    pub version: Option<i64>,
     #[schema(min_length = 1, max_length = 200, example = "박지은")]
     pub name: String,
     #[schema(max_length = 254, example = "jieun.park@example.com")]

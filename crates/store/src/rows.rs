@@ -258,6 +258,7 @@ impl CustomerRow {
 #[derive(sqlx::FromRow)]
 pub struct EncounterRow {
     pub id: Uuid,
+    pub unit_id: Uuid,
     pub touchpoint_id: Uuid,
     pub customer_id: Option<Uuid>,
     pub employee_id: Option<Uuid>,
@@ -282,6 +283,7 @@ impl EncounterRow {
         };
         Ok(Encounter {
             id: self.id,
+            unit_id: self.unit_id,
             customer_id: self.customer_id,
             touchpoint_id: self.touchpoint_id,
             employee_id: self.employee_id,

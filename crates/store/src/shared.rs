@@ -144,7 +144,7 @@ pub const EMPLOYEE_COLUMNS: &str = "id, version, unit_id, name, email, role, aut
 pub const CUSTOMER_COLUMNS: &str = "id, version, name, email, phone, locale, tier, preferences, notes, \
      marketing_consent, consent_updated_at, created_at, updated_at";
 
-pub const ENCOUNTER_COLUMNS: &str = "id, touchpoint_id, customer_id, employee_id, started_at, ended_at, \
+pub const ENCOUNTER_COLUMNS: &str = "id, unit_id, touchpoint_id, customer_id, employee_id, started_at, ended_at, \
      waiting_seconds, presence_seconds, revenue_minor, revenue_currency, outcome, attributes, created_at";
 
 /// The prefix range `[p, p + U+10FFFF)` matched by an index range scan on both backends
