@@ -91,13 +91,13 @@ pub(crate) fn plan<R: Rng>(
                 a if a < 0.70 => (false, true),
                 _ => (true, true),
             };
-            let restaurant_home = (eats && !restaurant_home.is_empty())
-                .then(|| restaurant_home.sample(rng));
+            let restaurant_home =
+                (eats && !restaurant_home.is_empty()).then(|| restaurant_home.sample(rng));
             let bank_home = (banks && !bank_home.is_empty()).then(|| bank_home.sample(rng));
             let locale = if name.english { Locale::En } else { Locale::Ko };
-            let email = rng.random_bool(0.45).then(|| {
-                format!("{}{}@{}", name.email_local, i + 1, pick(rng, EMAIL_DOMAINS))
-            });
+            let email = rng
+                .random_bool(0.45)
+                .then(|| format!("{}{}@{}", name.email_local, i + 1, pick(rng, EMAIL_DOMAINS)));
             let phone = rng.random_bool(0.92).then(|| phone_number(i, phone_offset));
             let mut preferences = Vec::new();
             let count = *pick_weighted(rng, &[(0.45, 0), (0.3, 1), (0.17, 2), (0.08, 3)]);
@@ -145,7 +145,11 @@ pub(crate) fn plan<R: Rng>(
         .collect();
     assign_tiers(rng, &mut plans);
     for p in &mut plans {
-        let share = if p.input.tier >= Tier::Gold { 0.55 } else { 0.38 };
+        let share = if p.input.tier >= Tier::Gold {
+            0.55
+        } else {
+            0.38
+        };
         p.input.marketing_consent = rng.random_bool(share);
     }
     plans
@@ -209,7 +213,14 @@ fn important_dates<R: Rng>(
         let (month, day) = day_of_year(rng, year);
         dates.push(ImportantDate {
             kind: DateKind::Anniversary,
-            label: Some(if english { "wedding anniversary" } else { "결혼기념일" }.to_owned()),
+            label: Some(
+                if english {
+                    "wedding anniversary"
+                } else {
+                    "결혼기념일"
+                }
+                .to_owned(),
+            ),
             month,
             day,
             year,
@@ -220,7 +231,14 @@ fn important_dates<R: Rng>(
         let (month, day) = day_of_year(rng, year);
         dates.push(ImportantDate {
             kind: DateKind::Other,
-            label: Some(if english { "first account opened" } else { "첫 거래일" }.to_owned()),
+            label: Some(
+                if english {
+                    "first account opened"
+                } else {
+                    "첫 거래일"
+                }
+                .to_owned(),
+            ),
             month,
             day,
             year,
@@ -258,7 +276,9 @@ mod tests {
     #[test]
     fn every_generated_customer_passes_validation() {
         for c in customers(3000) {
-            c.input.parse().unwrap_or_else(|e| panic!("{}: {e:?}", c.input.name));
+            c.input
+                .parse()
+                .unwrap_or_else(|e| panic!("{}: {e:?}", c.input.name));
         }
     }
 
@@ -266,7 +286,11 @@ mod tests {
     fn phone_numbers_are_unique_mobile_numbers() {
         let plans = customers(5000);
         let mut phones: Vec<_> = plans.iter().filter_map(|c| c.input.phone.clone()).collect();
-        assert!(phones.iter().all(|p| p.starts_with("010-") && p.len() == 13));
+        assert!(
+            phones
+                .iter()
+                .all(|p| p.starts_with("010-") && p.len() == 13)
+        );
         let n = phones.len();
         phones.sort();
         phones.dedup();

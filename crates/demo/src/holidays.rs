@@ -98,12 +98,13 @@ pub(crate) fn all() -> impl Iterator<Item = Holiday> {
 
 /// Is `date` a public holiday (any kind, even one a restaurant stays open on)?
 pub(crate) fn is_public_holiday(date: NaiveDate) -> bool {
-    TABLE.binary_search_by(|&(y, m, d, _, _)| {
-        NaiveDate::from_ymd_opt(y, m, d)
-            .expect("real date")
-            .cmp(&date)
-    })
-    .is_ok()
+    TABLE
+        .binary_search_by(|&(y, m, d, _, _)| {
+            NaiveDate::from_ymd_opt(y, m, d)
+                .expect("real date")
+                .cmp(&date)
+        })
+        .is_ok()
 }
 
 #[cfg(test)]
@@ -133,12 +134,17 @@ mod tests {
     fn a_substitute_holiday_follows_a_holiday_on_a_weekend() {
         for h in all().filter(|h| h.name.starts_with("대체공휴일")) {
             assert!(
-                !matches!(h.date.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun),
+                !matches!(
+                    h.date.weekday(),
+                    chrono::Weekday::Sat | chrono::Weekday::Sun
+                ),
                 "{} {}",
                 h.date,
                 h.name
             );
         }
-        assert!(is_public_holiday(NaiveDate::from_ymd_opt(2026, 8, 17).unwrap()));
+        assert!(is_public_holiday(
+            NaiveDate::from_ymd_opt(2026, 8, 17).unwrap()
+        ));
     }
 }

@@ -205,32 +205,32 @@ impl Profile {
     pub fn hourly(self) -> [f64; 24] {
         match self {
             Profile::Dining => [
-                0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.3, 1.0, 2.6, 1.7, 0.6, 0.4, 0.5,
-                1.4, 2.4, 2.2, 1.3, 0.6, 0.3, 0.1,
+                0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.3, 1.0, 2.6, 1.7, 0.6, 0.4,
+                0.5, 1.4, 2.4, 2.2, 1.3, 0.6, 0.3, 0.1,
             ],
             Profile::Delivery => [
-                0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.4, 1.2, 1.8, 1.0, 0.5, 0.4, 0.6,
-                1.3, 2.2, 2.3, 1.6, 0.9, 0.4, 0.2,
+                0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.4, 1.2, 1.8, 1.0, 0.5, 0.4,
+                0.6, 1.3, 2.2, 2.3, 1.6, 0.9, 0.4, 0.2,
             ],
             Profile::Planning => [
-                0.1, 0.05, 0.03, 0.03, 0.03, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.0, 0.8, 0.8,
-                0.9, 1.0, 1.0, 1.1, 1.4, 1.5, 1.2, 0.6,
+                0.1, 0.05, 0.03, 0.03, 0.03, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.0, 0.8,
+                0.8, 0.9, 1.0, 1.0, 1.1, 1.4, 1.5, 1.2, 0.6,
             ],
             Profile::Branch => [
-                0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1.6, 1.3, 1.2, 1.5, 1.3, 1.0, 1.1, 0.5,
-                0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5,
+                0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1.6, 1.3, 1.2, 1.5, 1.3, 1.0, 1.1,
+                0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5,
             ],
             Profile::Atm => [
-                0.1, 0.05, 0.03, 0.03, 0.03, 0.08, 0.3, 0.7, 1.0, 1.0, 1.0, 1.1, 1.5, 1.2, 1.0, 1.0,
-                1.0, 1.1, 1.3, 1.2, 1.0, 0.8, 0.5, 0.3,
+                0.1, 0.05, 0.03, 0.03, 0.03, 0.08, 0.3, 0.7, 1.0, 1.0, 1.0, 1.1, 1.5, 1.2, 1.0,
+                1.0, 1.0, 1.1, 1.3, 1.2, 1.0, 0.8, 0.5, 0.3,
             ],
             Profile::Digital => [
                 0.25, 0.12, 0.06, 0.04, 0.04, 0.08, 0.25, 0.7, 1.1, 1.2, 1.1, 1.0, 1.4, 1.1, 1.0,
                 1.0, 1.0, 1.1, 1.2, 1.1, 1.2, 1.3, 1.1, 0.6,
             ],
             Profile::CallCentre => [
-                0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1.5, 1.6, 1.3, 0.9, 1.2, 1.2, 1.1, 1.0,
-                0.8, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5,
+                0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 1.5, 1.6, 1.3, 0.9, 1.2, 1.2, 1.1,
+                1.0, 0.8, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5,
             ],
         }
     }
@@ -254,10 +254,9 @@ impl Business {
     /// and month ends fill banks.
     pub fn date_factor(self, date: NaiveDate) -> f64 {
         match self {
-            Business::Restaurant => {
-                [0.9, 0.85, 0.95, 1.0, 1.1, 1.0, 1.0, 1.0, 0.95, 1.0, 1.0, 1.25]
-                    [date.month0() as usize]
-            }
+            Business::Restaurant => [
+                0.9, 0.85, 0.95, 1.0, 1.1, 1.0, 1.0, 1.0, 0.95, 1.0, 1.0, 1.25,
+            ][date.month0() as usize],
             Business::Bank => {
                 let next = date.succ_opt().map(|d| d.month() != date.month());
                 match date.day() {
@@ -367,26 +366,58 @@ const RESTAURANT_BRANCH: &[TouchpointDesign] = &[
         profile: Profile::Dining,
         volume: 30.0,
         anonymous: 0.25,
-        ..tp("홀 테이블 서비스", "Table service", C::InPerson, J::During, 55.0, 70.0, Kind::TableService)
+        ..tp(
+            "홀 테이블 서비스",
+            "Table service",
+            C::InPerson,
+            J::During,
+            55.0,
+            70.0,
+            Kind::TableService,
+        )
     },
     TouchpointDesign {
         profile: Profile::Dining,
         volume: 10.0,
         anonymous: 0.35,
         wait_factor: 1.6,
-        ..tp("입구 안내·웨이팅", "Host stand and waiting list", C::InPerson, J::Before, 3.0, 4.0, Kind::HostStand)
+        ..tp(
+            "입구 안내·웨이팅",
+            "Host stand and waiting list",
+            C::InPerson,
+            J::Before,
+            3.0,
+            4.0,
+            Kind::HostStand,
+        )
     },
     TouchpointDesign {
         profile: Profile::Dining,
         volume: 22.0,
         anonymous: 0.25,
         wait_factor: 0.5,
-        ..tp("계산대", "Checkout counter", C::InPerson, J::After, 2.5, 3.0, Kind::Checkout)
+        ..tp(
+            "계산대",
+            "Checkout counter",
+            C::InPerson,
+            J::After,
+            2.5,
+            3.0,
+            Kind::Checkout,
+        )
     },
     TouchpointDesign {
         profile: Profile::Dining,
         volume: 5.0,
-        ..tp("매장 전화 예약", "Phone reservations", C::Phone, J::Before, 2.5, 5.0, Kind::PhoneBooking)
+        ..tp(
+            "매장 전화 예약",
+            "Phone reservations",
+            C::Phone,
+            J::Before,
+            2.5,
+            5.0,
+            Kind::PhoneBooking,
+        )
     },
     TouchpointDesign {
         staffed: false,
@@ -394,7 +425,15 @@ const RESTAURANT_BRANCH: &[TouchpointDesign] = &[
         profile: Profile::Planning,
         volume: 6.0,
         anonymous: 0.0,
-        ..tp("온라인 예약", "Online booking", C::Reservation, J::Before, 1.0, 8.0, Kind::OnlineBooking)
+        ..tp(
+            "온라인 예약",
+            "Online booking",
+            C::Reservation,
+            J::Before,
+            1.0,
+            8.0,
+            Kind::OnlineBooking,
+        )
     },
     TouchpointDesign {
         staffed: false,
@@ -402,7 +441,15 @@ const RESTAURANT_BRANCH: &[TouchpointDesign] = &[
         volume: 12.0,
         anonymous: 0.3,
         fail_bias: 0.3,
-        ..tp("테이블 주문 키오스크", "Ordering kiosk", C::Kiosk, J::During, 1.5, 10.0, Kind::OrderKiosk)
+        ..tp(
+            "테이블 주문 키오스크",
+            "Ordering kiosk",
+            C::Kiosk,
+            J::During,
+            1.5,
+            10.0,
+            Kind::OrderKiosk,
+        )
     },
     TouchpointDesign {
         staffed: false,
@@ -411,7 +458,15 @@ const RESTAURANT_BRANCH: &[TouchpointDesign] = &[
         // Orders through delivery platforms reach us without the customer's identity.
         anonymous: 0.4,
         fail_bias: 0.5,
-        ..tp("배달·포장 앱 주문", "Delivery and takeaway orders", C::App, J::During, 2.0, 35.0, Kind::DeliveryApp)
+        ..tp(
+            "배달·포장 앱 주문",
+            "Delivery and takeaway orders",
+            C::App,
+            J::During,
+            2.0,
+            35.0,
+            Kind::DeliveryApp,
+        )
     },
 ];
 
@@ -420,27 +475,59 @@ const RESTAURANT_CENTRE: &[TouchpointDesign] = &[
         profile: Profile::CallCentre,
         volume: 4.0,
         anonymous: 0.1,
-        ..tp("고객 상담 전화", "Customer service line", C::Phone, J::After, 5.0, 10.0, Kind::ServiceLine)
+        ..tp(
+            "고객 상담 전화",
+            "Customer service line",
+            C::Phone,
+            J::After,
+            5.0,
+            10.0,
+            Kind::ServiceLine,
+        )
     },
     TouchpointDesign {
         profile: Profile::CallCentre,
         volume: 3.0,
         anonymous: 0.1,
         wait_factor: 0.6,
-        ..tp("채팅 상담", "Chat support", C::Chat, J::After, 4.0, 10.0, Kind::ChatSupport)
+        ..tp(
+            "채팅 상담",
+            "Chat support",
+            C::Chat,
+            J::After,
+            4.0,
+            10.0,
+            Kind::ChatSupport,
+        )
     },
     TouchpointDesign {
         profile: Profile::CallCentre,
         volume: 1.2,
         wait_factor: 20.0,
-        ..tp("이메일 문의", "E-mail enquiries", C::Email, J::After, 0.0, 15.0, Kind::EmailEnquiry)
+        ..tp(
+            "이메일 문의",
+            "E-mail enquiries",
+            C::Email,
+            J::After,
+            0.0,
+            15.0,
+            Kind::EmailEnquiry,
+        )
     },
     TouchpointDesign {
         profile: Profile::CallCentre,
         volume: 2.0,
         anonymous: 0.2,
         wait_factor: 20.0,
-        ..tp("온라인 리뷰 답변", "Online review replies", C::Web, J::After, 0.5, 10.0, Kind::ReviewReply)
+        ..tp(
+            "온라인 리뷰 답변",
+            "Online review replies",
+            C::Web,
+            J::After,
+            0.5,
+            10.0,
+            Kind::ReviewReply,
+        )
     },
 ];
 
@@ -449,32 +536,72 @@ const BANK_BRANCH_TOUCHPOINTS: &[TouchpointDesign] = &[
         volume: 10.0,
         anonymous: 0.3,
         wait_factor: 0.4,
-        ..tp("번호표·안내 데스크", "Greeting and queue desk", C::InPerson, J::Before, 2.0, 2.5, Kind::Greeter)
+        ..tp(
+            "번호표·안내 데스크",
+            "Greeting and queue desk",
+            C::InPerson,
+            J::Before,
+            2.0,
+            2.5,
+            Kind::Greeter,
+        )
     },
     TouchpointDesign {
         volume: 22.0,
         anonymous: 0.03,
         wait_factor: 1.4,
-        ..tp("입출금·송금 창구", "Teller counter", C::InPerson, J::During, 8.0, 10.0, Kind::Teller)
+        ..tp(
+            "입출금·송금 창구",
+            "Teller counter",
+            C::InPerson,
+            J::During,
+            8.0,
+            10.0,
+            Kind::Teller,
+        )
     },
     TouchpointDesign {
         volume: 3.0,
         anonymous: 0.0,
         wait_factor: 1.6,
-        ..tp("대출 상담", "Loan consultation", C::InPerson, J::Before, 35.0, 50.0, Kind::LoanConsultation)
+        ..tp(
+            "대출 상담",
+            "Loan consultation",
+            C::InPerson,
+            J::Before,
+            35.0,
+            50.0,
+            Kind::LoanConsultation,
+        )
     },
     TouchpointDesign {
         volume: 2.0,
         anonymous: 0.0,
         wait_factor: 0.5,
-        ..tp("대출 심사·약정", "Loan review and signing", C::InPerson, J::During, 20.0, 240.0, Kind::LoanReview)
+        ..tp(
+            "대출 심사·약정",
+            "Loan review and signing",
+            C::InPerson,
+            J::During,
+            20.0,
+            240.0,
+            Kind::LoanReview,
+        )
     },
     TouchpointDesign {
         volume: 2.0,
         anonymous: 0.0,
         wait_factor: 0.8,
         premium: true,
-        ..tp("자산관리(PB) 상담", "Wealth management advice", C::InPerson, J::During, 45.0, 60.0, Kind::WealthAdvice)
+        ..tp(
+            "자산관리(PB) 상담",
+            "Wealth management advice",
+            C::InPerson,
+            J::During,
+            45.0,
+            60.0,
+            Kind::WealthAdvice,
+        )
     },
     TouchpointDesign {
         staffed: false,
@@ -483,13 +610,29 @@ const BANK_BRANCH_TOUCHPOINTS: &[TouchpointDesign] = &[
         volume: 28.0,
         anonymous: 0.25,
         fail_bias: 0.2,
-        ..tp("ATM·공과금 자동화기기", "ATMs and bill-payment machines", C::Kiosk, J::During, 2.5, 10.0, Kind::Atm)
+        ..tp(
+            "ATM·공과금 자동화기기",
+            "ATMs and bill-payment machines",
+            C::Kiosk,
+            J::During,
+            2.5,
+            10.0,
+            Kind::Atm,
+        )
     },
     TouchpointDesign {
         volume: 3.0,
         anonymous: 0.0,
         wait_factor: 0.6,
-        ..tp("방문 상담 예약", "Branch appointment booking", C::Reservation, J::Before, 2.0, 5.0, Kind::BranchBooking)
+        ..tp(
+            "방문 상담 예약",
+            "Branch appointment booking",
+            C::Reservation,
+            J::Before,
+            2.0,
+            5.0,
+            Kind::BranchBooking,
+        )
     },
 ];
 
@@ -500,7 +643,15 @@ const BANK_CENTRE: &[TouchpointDesign] = &[
         profile: Profile::Digital,
         volume: 70.0,
         anonymous: 0.05,
-        ..tp("모바일 뱅킹 앱", "Mobile banking app", C::App, J::During, 3.0, 20.0, Kind::MobileApp)
+        ..tp(
+            "모바일 뱅킹 앱",
+            "Mobile banking app",
+            C::App,
+            J::During,
+            3.0,
+            20.0,
+            Kind::MobileApp,
+        )
     },
     TouchpointDesign {
         staffed: false,
@@ -508,26 +659,58 @@ const BANK_CENTRE: &[TouchpointDesign] = &[
         profile: Profile::Digital,
         volume: 15.0,
         anonymous: 0.2,
-        ..tp("인터넷 뱅킹", "Internet banking", C::Web, J::During, 4.0, 25.0, Kind::InternetBanking)
+        ..tp(
+            "인터넷 뱅킹",
+            "Internet banking",
+            C::Web,
+            J::During,
+            4.0,
+            25.0,
+            Kind::InternetBanking,
+        )
     },
     TouchpointDesign {
         profile: Profile::CallCentre,
         volume: 14.0,
         anonymous: 0.1,
-        ..tp("고객센터 전화 상담", "Contact centre calls", C::Phone, J::During, 5.0, 10.0, Kind::BankCall)
+        ..tp(
+            "고객센터 전화 상담",
+            "Contact centre calls",
+            C::Phone,
+            J::During,
+            5.0,
+            10.0,
+            Kind::BankCall,
+        )
     },
     TouchpointDesign {
         profile: Profile::CallCentre,
         volume: 6.0,
         anonymous: 0.1,
         wait_factor: 0.6,
-        ..tp("채팅 상담", "Chat support", C::Chat, J::During, 6.0, 15.0, Kind::BankChat)
+        ..tp(
+            "채팅 상담",
+            "Chat support",
+            C::Chat,
+            J::During,
+            6.0,
+            15.0,
+            Kind::BankChat,
+        )
     },
     TouchpointDesign {
         profile: Profile::CallCentre,
         volume: 1.5,
         wait_factor: 20.0,
-        ..tp("이메일 민원", "E-mail enquiries", C::Email, J::After, 0.0, 30.0, Kind::BankEmail)
+        ..tp(
+            "이메일 민원",
+            "E-mail enquiries",
+            C::Email,
+            J::After,
+            0.0,
+            30.0,
+            Kind::BankEmail,
+        )
     },
 ];
 

@@ -178,17 +178,43 @@ const GIVEN_FEMALE: &[(&str, &str)] = &[
 ];
 
 const ENGLISH_FIRST: &[&str] = &[
-    "James", "Emma", "Olivia", "Liam", "Noah", "Sophia", "Daniel", "Grace", "Michael", "Sarah",
-    "David", "Emily", "Ryan", "Hannah", "Lucas", "Chloe", "Ethan", "Mia", "Benjamin", "Amelia",
-    "Thomas", "Jessica", "Andrew", "Laura", "Samuel", "Rachel", "Matthew", "Julia", "Oliver",
+    "James",
+    "Emma",
+    "Olivia",
+    "Liam",
+    "Noah",
+    "Sophia",
+    "Daniel",
+    "Grace",
+    "Michael",
+    "Sarah",
+    "David",
+    "Emily",
+    "Ryan",
+    "Hannah",
+    "Lucas",
+    "Chloe",
+    "Ethan",
+    "Mia",
+    "Benjamin",
+    "Amelia",
+    "Thomas",
+    "Jessica",
+    "Andrew",
+    "Laura",
+    "Samuel",
+    "Rachel",
+    "Matthew",
+    "Julia",
+    "Oliver",
     "Charlotte",
 ];
 
 const ENGLISH_LAST: &[&str] = &[
     "Smith", "Johnson", "Brown", "Taylor", "Wilson", "Miller", "Davis", "Anderson", "Thompson",
     "White", "Martin", "Clark", "Walker", "Hall", "Young", "Wright", "Green", "Baker", "Adams",
-    "Nelson", "Carter", "Mitchell", "Roberts", "Turner", "Phillips", "Campbell", "Evans",
-    "Murphy", "Cooper", "Reed",
+    "Nelson", "Carter", "Mitchell", "Roberts", "Turner", "Phillips", "Campbell", "Evans", "Murphy",
+    "Cooper", "Reed",
 ];
 
 /// A generated person's name.

@@ -1,0 +1,329 @@
+//! `rapport bench`: the performance figures of the foundation, measured end to end through the
+//! real HTTP server against a fresh database, with the load generator in the same process on
+//! the same machine.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use rapport_domain::Timestamp;
+use rapport_store::testing::{Backend, TestDb};
+use rapport_store::{Change, Store};
+use serde_json::json;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchBackend {
+    Sqlite,
+    Postgres,
+    Both,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Which databases to measure. PostgreSQL needs RAPPORT_TEST_POSTGRES_URL (a server where
+    /// a scratch database may be created and dropped).
+    #[arg(long, value_enum, default_value_t = BenchBackend::Sqlite)]
+    backend: BenchBackend,
+    /// Concurrent connections for the single-encounter POST test.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// Seconds the single-encounter POST test runs.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Batches of 10,000 encounters to send in the batch test.
+    #[arg(long, default_value_t = 20)]
+    batches: usize,
+    /// Scale of the demo generation timing (1.0 = 1,000,000 encounters); 0 skips it.
+    #[arg(long, default_value_t = 1.0)]
+    demo_scale: f64,
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if args.connections == 0 || args.seconds == 0 {
+        bail!("--connections and --seconds must be at least 1");
+    }
+    let backends: &[Backend] = match args.backend {
+        BenchBackend::Sqlite => &[Backend::Sqlite],
+        BenchBackend::Postgres => &[Backend::Postgres],
+        BenchBackend::Both => &[Backend::Sqlite, Backend::Postgres],
+    };
+    println!(
+        "rapport bench: {} cores, {} connections",
+        std::thread::available_parallelism()?.get(),
+        args.connections
+    );
+    for backend in backends {
+        let name = match backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        };
+        let Some(db) = TestDb::new(clone_backend(backend)).await else {
+            bail!("PostgreSQL is not configured: set RAPPORT_TEST_POSTGRES_URL");
+        };
+        let fixture = Fixture::new(db.store.clone()).await?;
+        let server = Server::start(db.store.clone()).await?;
+        let single = single_posts(
+            &server.base,
+            &fixture,
+            args.connections,
+            Duration::from_secs(args.seconds),
+        )
+        .await?;
+        println!(
+            "{name:<8} single-encounter POST: {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  ({} requests, {} errors)",
+            single.rate, single.p50_ms, single.p99_ms, single.count, single.errors
+        );
+        let batch = batch_posts(&server.base, &fixture, args.batches).await?;
+        println!(
+            "{name:<8} batch ingest:          {:>9.0} encounters/s  ({} batches of 10,000, p50 {:.0} ms per batch)",
+            batch.rate, batch.count, batch.p50_ms
+        );
+        server.stop().await;
+        drop(db);
+        if args.demo_scale > 0.0 {
+            let Some(db) = TestDb::new(clone_backend(backend)).await else {
+                unreachable!()
+            };
+            let started = Instant::now();
+            let options = rapport_demo::DemoOptions {
+                scale: args.demo_scale,
+                seed: 2026,
+                year_end: Timestamp::now(),
+            };
+            let summary =
+                rapport_demo::generate(db.store.as_ref(), &options, &|_, _, _| {}).await?;
+            println!(
+                "{name:<8} demo generation:       {:>9.1} s  ({} encounters, {} customers, scale {})",
+                started.elapsed().as_secs_f64(),
+                summary.encounters,
+                summary.customers,
+                args.demo_scale
+            );
+        }
+    }
+    Ok(())
+}
+
+fn clone_backend(b: &Backend) -> Backend {
+    match b {
+        Backend::Sqlite => Backend::Sqlite,
+        Backend::Postgres => Backend::Postgres,
+    }
+}
+
+/// A unit with touchpoints, a customer and an agent token to post with.
+struct Fixture {
+    token: String,
+    touchpoints: Vec<Uuid>,
+    customer: Uuid,
+}
+
+impl Fixture {
+    async fn new(store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        let c = Change::system();
+        let unit: rapport_domain::org::UnitInput = serde_json::from_value(
+            json!({"name": {"ko": "벤치마크점", "en": "Benchmark branch"}, "time_zone": "Asia/Seoul"}),
+        )?;
+        let unit = store
+            .create_unit(&c, &unit.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?)
+            .await?;
+        let mut touchpoints = Vec::new();
+        for (i, (presence, creation)) in [(10.0, 10.0), (5.0, 12.0), (1.0, 20.0)]
+            .into_iter()
+            .enumerate()
+        {
+            let t: rapport_domain::contact::TouchpointInput = serde_json::from_value(json!({
+                "unit_id": unit.id, "name": {"ko": format!("접점 {i}"), "en": format!("Touchpoint {i}")},
+                "channel": "in_person", "journey_stage": "during",
+                "customer_presence_minutes": presence, "service_creation_minutes": creation
+            }))?;
+            let t = store
+                .create_touchpoint(&c, &t.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?)
+                .await?;
+            touchpoints.push(t.id);
+        }
+        let customer: rapport_domain::customer::CustomerInput =
+            serde_json::from_value(json!({"name": "김벤치"}))?;
+        let customer = store
+            .create_customer(&c, &customer.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?)
+            .await?;
+        let agent: rapport_domain::org::EmployeeInput = serde_json::from_value(json!({
+            "name": "부하 측정", "email": "bench@rapport.local", "role": "agent", "unit_id": unit.id,
+            "authority_limit": {"amount_minor": 0, "currency": "KRW"}
+        }))?;
+        let agent = store
+            .create_employee(
+                &c,
+                &agent.parse().map_err(|e| anyhow::anyhow!("{e:?}"))?,
+                None,
+            )
+            .await?;
+        let (token, hash) = rapport_web::auth::new_token();
+        store
+            .create_token(&c, agent.id, "bench", &hash, None)
+            .await?;
+        Ok(Self {
+            token,
+            touchpoints,
+            customer: customer.id,
+        })
+    }
+
+    fn encounter(&self, i: usize) -> serde_json::Value {
+        let start = Timestamp::now().plus_seconds(-((i % 86_400) as i64) - 600);
+        json!({
+            "touchpoint_id": self.touchpoints[i % self.touchpoints.len()],
+            "customer_id": if i % 3 == 0 { Some(self.customer) } else { None },
+            "started_at": start.to_rfc3339(),
+            "ended_at": start.plus_seconds(300).to_rfc3339(),
+            "waiting_seconds": (i % 600) as i64,
+            "presence_seconds": 200,
+            "revenue": {"amount_minor": 15_000, "currency": "KRW"},
+            "outcome": if i % 17 == 0 { "failed" } else { "ok" }
+        })
+    }
+}
+
+struct Server {
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    async fn start(store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (stop, rx) = tokio::sync::oneshot::channel();
+        let state = rapport_web::AppState::new(store);
+        let task = tokio::spawn(rapport_web::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        Ok(Self { base, stop, task })
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+struct Figures {
+    count: usize,
+    errors: usize,
+    rate: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+async fn single_posts(
+    base: &str,
+    fx: &Fixture,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<Figures> {
+    let url = format!("{base}/api/v1/encounters");
+    // Pre-serialised bodies keep client work out of the measured loop.
+    let bodies: Arc<Vec<String>> =
+        Arc::new((0..1000).map(|i| fx.encounter(i).to_string()).collect());
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .build()?;
+        let (url, token, bodies) = (url.clone(), fx.token.clone(), bodies.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0usize;
+            let mut i = c;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let r = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .header("content-type", "application/json")
+                    .body(bodies[i % bodies.len()].clone())
+                    .send()
+                    .await;
+                match r {
+                    Ok(resp) if resp.status() == 201 => {
+                        let _ = resp.bytes().await;
+                        latencies.push(t.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+                i += connections;
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await.context("a load task failed")?;
+        all.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort();
+    Ok(Figures {
+        count: all.len(),
+        errors,
+        rate: all.len() as f64 / elapsed,
+        p50_ms: percentile(&all, 0.50),
+        p99_ms: percentile(&all, 0.99),
+    })
+}
+
+async fn batch_posts(base: &str, fx: &Fixture, batches: usize) -> anyhow::Result<Figures> {
+    let url = format!("{base}/api/v1/encounters");
+    let client = reqwest::Client::new();
+    let bodies: Vec<String> = (0..batches)
+        .map(|b| {
+            serde_json::Value::Array((0..10_000).map(|i| fx.encounter(b * 10_000 + i)).collect())
+                .to_string()
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let started = Instant::now();
+    for body in bodies {
+        let t = Instant::now();
+        let resp = client
+            .post(&url)
+            .bearer_auth(&fx.token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await?;
+        if resp.status() != 201 {
+            bail!(
+                "a batch was refused: {} {}",
+                resp.status(),
+                resp.text().await.unwrap_or_default()
+            );
+        }
+        let _ = resp.bytes().await;
+        latencies.push(t.elapsed());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    Ok(Figures {
+        count: batches,
+        errors: 0,
+        rate: (batches * 10_000) as f64 / elapsed,
+        p50_ms: percentile(&latencies, 0.5),
+        p99_ms: percentile(&latencies, 0.99),
+    })
+}
