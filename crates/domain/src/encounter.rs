@@ -95,8 +95,14 @@ impl EncounterInput {
     pub fn parse(&self, prefix: &str) -> Result<NewEncounter, Vec<FieldError>> {
         let f = |name: &str| format!("{prefix}{name}");
         let mut v = Validation::new();
-        let started = v.check(Timestamp::parse(&f("started_at"), &self.started_at));
-        let ended = v.check(Timestamp::parse(&f("ended_at"), &self.ended_at));
+        // Field paths are built only for errors: a batch of 10,000 valid items allocates none.
+        let at = |name: &str, e: FieldError| FieldError {
+            field: f(name),
+            ..e
+        };
+        let started =
+            v.check(Timestamp::parse("", &self.started_at).map_err(|e| at("started_at", e)));
+        let ended = v.check(Timestamp::parse("", &self.ended_at).map_err(|e| at("ended_at", e)));
         let mut duration = None;
         if let (Some(s), Some(e)) = (started, ended) {
             let d = (e.micros() - s.micros()) / crate::time::MICROS_PER_SECOND;
@@ -145,7 +151,12 @@ impl EncounterInput {
         };
         let revenue = match &self.revenue {
             Some(m) => v.check(
-                Money::parse_non_negative(&f("revenue"), m.amount_minor, &m.currency).map(Some),
+                Money::parse_non_negative("revenue", m.amount_minor, &m.currency)
+                    .map(Some)
+                    .map_err(|e| FieldError {
+                        field: format!("{prefix}{}", e.field),
+                        ..e
+                    }),
             ),
             None => Some(None),
         };

@@ -49,7 +49,10 @@ impl Money {
         amount_minor: i64,
         currency: &str,
     ) -> Result<Self, FieldError> {
-        let currency = Currency::parse(&format!("{field}.currency"), currency)?;
+        let currency = Currency::parse("", currency).map_err(|e| FieldError {
+            field: format!("{field}.currency"),
+            ..e
+        })?;
         if !(0..=MAX_AMOUNT_MINOR).contains(&amount_minor) {
             return Err(FieldError::new(
                 format!("{field}.amount_minor"),

@@ -9,6 +9,8 @@ pub struct PgStore {
     pub(crate) write: PgPool,
     /// The same pool: PostgreSQL has no single-writer constraint.
     pub(crate) read: PgPool,
+    pub(crate) ingest: tokio::sync::mpsc::Sender<crate::shared::IngestRequest>,
+    pub(crate) touchpoints: crate::shared::TouchpointCache,
 }
 
 impl PgStore {
@@ -18,9 +20,12 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect(url)
             .await?;
+        let ingest = Self::spawn_group_writer(pool.clone());
         Ok(Self {
             write: pool.clone(),
             read: pool,
+            ingest,
+            touchpoints: Default::default(),
         })
     }
 }

@@ -10,7 +10,7 @@ use rapport_domain::FieldError;
 use rapport_domain::encounter::NewEncounter;
 use uuid::Uuid;
 
-use crate::StoreError;
+use crate::{Change, StoreError};
 
 /// What the encounter writer needs to know of a touchpoint.
 #[derive(Clone, Copy)]
@@ -110,6 +110,59 @@ pub fn daily_sums(
         s.waiting += e.waiting_seconds;
     }
     sums
+}
+
+/// One caller's encounters waiting for the group writer.
+pub struct IngestRequest {
+    pub change: Change,
+    pub items: Vec<NewEncounter>,
+    pub refs: HashMap<Uuid, TouchpointRef>,
+    pub reply: tokio::sync::oneshot::Sender<Result<(), sqlx::Error>>,
+}
+
+/// Largest number of encounters one group commit writes.
+pub const GROUP_LIMIT: usize = 2000;
+/// Up to this many encounters per call go through the group writer; larger batches are a
+/// group of their own already and are written directly.
+pub const GROUP_THRESHOLD: usize = 64;
+
+/// What is known of touchpoints, so that logging an encounter needs no read. A touchpoint's
+/// unit never changes; a unit's time zone may, so entries expire after a minute.
+#[derive(Default)]
+pub struct TouchpointCache {
+    entries: std::sync::RwLock<HashMap<Uuid, (TouchpointRef, std::time::Instant)>>,
+}
+
+const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl TouchpointCache {
+    pub fn get(&self, ids: &[Uuid]) -> (HashMap<Uuid, TouchpointRef>, Vec<Uuid>) {
+        let entries = self.entries.read().expect("cache lock");
+        let mut found = HashMap::new();
+        let mut missing = Vec::new();
+        for id in ids {
+            match entries.get(id) {
+                Some((r, at)) if at.elapsed() < CACHE_TTL => {
+                    found.insert(*id, *r);
+                }
+                _ => missing.push(*id),
+            }
+        }
+        (found, missing)
+    }
+
+    pub fn put(&self, refs: &HashMap<Uuid, TouchpointRef>) {
+        let mut entries = self.entries.write().expect("cache lock");
+        if entries.len() > 100_000 {
+            entries.clear();
+        }
+        let now = std::time::Instant::now();
+        entries.extend(refs.iter().map(|(id, r)| (*id, (*r, now))));
+    }
+
+    pub fn clear(&self) {
+        self.entries.write().expect("cache lock").clear();
+    }
 }
 
 pub fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
@@ -212,8 +265,9 @@ macro_rules! impl_shared_store {
             }
 
             async fn touchpoint_refs(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, TouchpointRef>> {
-                let mut refs = HashMap::new();
-                for chunk in ids.chunks(INSERT_CHUNK) {
+                let (mut refs, missing) = self.touchpoints.get(ids);
+                let mut fetched = HashMap::new();
+                for chunk in missing.chunks(INSERT_CHUNK) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new(
                         "SELECT t.id, t.unit_id, u.time_zone FROM touchpoints t JOIN units u ON u.id = t.unit_id WHERE t.id IN (",
                     );
@@ -227,9 +281,11 @@ macro_rules! impl_shared_store {
                         let tz = tz
                             .parse()
                             .map_err(|_| StoreError::Corrupt(format!("time zone `{tz}` of unit {unit_id}")))?;
-                        refs.insert(id, TouchpointRef { unit_id, tz });
+                        fetched.insert(id, TouchpointRef { unit_id, tz });
                     }
                 }
+                self.touchpoints.put(&fetched);
+                refs.extend(fetched);
                 Ok(refs)
             }
 
@@ -249,38 +305,63 @@ macro_rules! impl_shared_store {
                 Ok(found)
             }
 
-            async fn write_encounters(
-                &self,
-                change: &Change,
-                items: &[NewEncounter],
-                refs: &HashMap<Uuid, TouchpointRef>,
+            /// Writes the encounters of several callers in one transaction, with the daily
+            /// sums and one audit entry per caller.
+            async fn write_group(
+                pool: &sqlx::Pool<$db>,
+                group: &[(&Change, &[NewEncounter], &HashMap<Uuid, TouchpointRef>)],
             ) -> std::result::Result<(), sqlx::Error> {
-                let sums = daily_sums(items, refs);
-                let created = change.at.micros();
-                let mut tx = self.write.begin().await?;
-                for chunk in items.chunks(INSERT_CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO encounters (id, unit_id, touchpoint_id, customer_id, employee_id, started_at, \
-                         ended_at, waiting_seconds, presence_seconds, revenue_minor, revenue_currency, outcome, \
-                         attributes, created_at) ",
-                    );
-                    qb.push_values(chunk, |mut b, e| {
-                        b.push_bind(e.id)
-                            .push_bind(refs[&e.touchpoint_id].unit_id)
-                            .push_bind(e.touchpoint_id)
-                            .push_bind(e.customer_id)
-                            .push_bind(e.employee_id)
-                            .push_bind(e.started_at.micros())
-                            .push_bind(e.ended_at.micros())
-                            .push_bind(e.waiting_seconds)
-                            .push_bind(e.presence_seconds)
-                            .push_bind(e.revenue.map(|r| r.amount_minor))
-                            .push_bind(e.revenue.map(|r| r.currency.code()))
-                            .push_bind(e.outcome.as_str())
-                            .push_bind(e.attributes.clone())
-                            .push_bind(created);
-                    });
-                    qb.build().execute(&mut *tx).await?;
+                let mut tx = pool.begin().await?;
+                let mut sums: HashMap<(Uuid, i32), DailySums> = HashMap::new();
+                for (change, items, refs) in group {
+                    for (key, s) in daily_sums(items, refs) {
+                        let t = sums.entry(key).or_default();
+                        t.encounters += s.encounters;
+                        t.failed += s.failed;
+                        t.presence += s.presence;
+                        t.duration += s.duration;
+                        t.waiting += s.waiting;
+                    }
+                    let created = change.at.micros();
+                    for chunk in items.chunks(INSERT_CHUNK) {
+                        let mut qb = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO encounters (id, unit_id, touchpoint_id, customer_id, employee_id, started_at, \
+                             ended_at, waiting_seconds, presence_seconds, revenue_minor, revenue_currency, outcome, \
+                             attributes, created_at) ",
+                        );
+                        qb.push_values(chunk, |mut b, e| {
+                            b.push_bind(e.id)
+                                .push_bind(refs[&e.touchpoint_id].unit_id)
+                                .push_bind(e.touchpoint_id)
+                                .push_bind(e.customer_id)
+                                .push_bind(e.employee_id)
+                                .push_bind(e.started_at.micros())
+                                .push_bind(e.ended_at.micros())
+                                .push_bind(e.waiting_seconds)
+                                .push_bind(e.presence_seconds)
+                                .push_bind(e.revenue.map(|r| r.amount_minor))
+                                .push_bind(e.revenue.map(|r| r.currency.code()))
+                                .push_bind(e.outcome.as_str())
+                                .push_bind(e.attributes.clone())
+                                .push_bind(created);
+                        });
+                        qb.build().execute(&mut *tx).await?;
+                    }
+                    if items.len() > 1 || change.actor.is_some() {
+                        sqlx::query(
+                            "INSERT INTO audit_log (id, at, actor_id, action, entity, entity_id, details) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        )
+                        .bind(Uuid::now_v7())
+                        .bind(change.at.micros())
+                        .bind(change.actor)
+                        .bind("encounters.ingest")
+                        .bind("encounter")
+                        .bind(items.first().map(|e| e.id))
+                        .bind(serde_json::json!({ "count": items.len() }).to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                 }
                 let sums: Vec<_> = sums.into_iter().collect();
                 for chunk in sums.chunks(INSERT_CHUNK) {
@@ -307,22 +388,70 @@ macro_rules! impl_shared_store {
                     );
                     qb.build().execute(&mut *tx).await?;
                 }
-                if items.len() > 1 || change.actor.is_some() {
-                    sqlx::query(
-                        "INSERT INTO audit_log (id, at, actor_id, action, entity, entity_id, details) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .bind(Uuid::now_v7())
-                    .bind(change.at.micros())
-                    .bind(change.actor)
-                    .bind("encounters.ingest")
-                    .bind("encounter")
-                    .bind(items.first().map(|e| e.id))
-                    .bind(serde_json::json!({ "count": items.len() }).to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                }
                 tx.commit().await
+            }
+
+            /// The group writer: small writes that arrive while one transaction runs are
+            /// committed together in the next, so many concurrent single-encounter requests
+            /// cost one transaction instead of one each. Each caller gets its answer only
+            /// after the commit that holds its encounters.
+            fn spawn_group_writer(pool: sqlx::Pool<$db>) -> tokio::sync::mpsc::Sender<IngestRequest> {
+                let (tx, mut rx) = tokio::sync::mpsc::channel::<IngestRequest>(4096);
+                tokio::spawn(async move {
+                    while let Some(first) = rx.recv().await {
+                        let mut count = first.items.len();
+                        let mut group = vec![first];
+                        while count < GROUP_LIMIT {
+                            match rx.try_recv() {
+                                Ok(next) => {
+                                    count += next.items.len();
+                                    group.push(next);
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                        let parts: Vec<_> = group.iter().map(|r| (&r.change, r.items.as_slice(), &r.refs)).collect();
+                        let result = Self::write_group(&pool, &parts).await;
+                        drop(parts);
+                        if group.len() == 1 {
+                            let only = group.pop().expect("one request");
+                            let _ = only.reply.send(result);
+                            continue;
+                        }
+                        match result {
+                            Ok(()) => {
+                                for r in group {
+                                    let _ = r.reply.send(Ok(()));
+                                }
+                            }
+                            // One caller's bad reference must not fail the others: retry alone.
+                            Err(_) => {
+                                for r in group {
+                                    let alone = Self::write_group(&pool, &[(&r.change, r.items.as_slice(), &r.refs)]).await;
+                                    let _ = r.reply.send(alone);
+                                }
+                            }
+                        }
+                    }
+                });
+                tx
+            }
+
+            async fn write_encounters(
+                &self,
+                change: &Change,
+                items: &[NewEncounter],
+                refs: &HashMap<Uuid, TouchpointRef>,
+            ) -> std::result::Result<(), sqlx::Error> {
+                if items.len() > GROUP_THRESHOLD {
+                    return Self::write_group(&self.write, &[(change, items, refs)]).await;
+                }
+                let (reply, answer) = tokio::sync::oneshot::channel();
+                let request = IngestRequest { change: *change, items: items.to_vec(), refs: refs.clone(), reply };
+                if self.ingest.send(request).await.is_err() {
+                    return Err(sqlx::Error::PoolClosed);
+                }
+                answer.await.unwrap_or(Err(sqlx::Error::PoolClosed))
             }
 
             async fn customer_dates(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<CustomerDateRow>>> {
@@ -465,6 +594,7 @@ macro_rules! impl_shared_store {
                 }
                 Self::audit(&mut tx, change, "unit.update", "unit", Some(id), unit_json(unit)).await?;
                 tx.commit().await?;
+                self.touchpoints.clear();
                 self.get_unit(id).await
             }
 
@@ -842,6 +972,7 @@ macro_rules! impl_shared_store {
                 }
                 Self::audit(&mut tx, change, "touchpoint.delete", "touchpoint", Some(id), serde_json::json!({})).await?;
                 tx.commit().await?;
+                self.touchpoints.clear();
                 Ok(())
             }
 
@@ -1144,7 +1275,21 @@ macro_rules! impl_shared_store {
                         let employees: HashSet<Uuid> = items.iter().filter_map(|e| e.employee_id).collect();
                         let customers = self.existing_ids("customers", &customers).await?;
                         let employees = self.existing_ids("employees", &employees).await?;
-                        let errors = unknown_references(items, &customers, &employees, prefix);
+                        let mut errors = unknown_references(items, &customers, &employees, prefix);
+                        let touchpoints: HashSet<Uuid> = items.iter().map(|e| e.touchpoint_id).collect();
+                        let live = self.existing_ids("touchpoints", &touchpoints).await?;
+                        if live.len() < touchpoints.len() {
+                            self.touchpoints.clear();
+                            for (i, e) in items.iter().enumerate() {
+                                if !live.contains(&e.touchpoint_id) {
+                                    errors.push(FieldError::new(
+                                        format!("{prefix}[{i}].touchpoint_id"),
+                                        "unknown",
+                                        "no touchpoint has this id",
+                                    ));
+                                }
+                            }
+                        }
                         if errors.is_empty() {
                             // A referenced record vanished between the write and the check.
                             Err(StoreError::Database(e))

@@ -11,6 +11,8 @@ use sqlx::{Sqlite, SqlitePool};
 pub struct SqliteStore {
     pub(crate) write: SqlitePool,
     pub(crate) read: SqlitePool,
+    pub(crate) ingest: tokio::sync::mpsc::Sender<crate::shared::IngestRequest>,
+    pub(crate) touchpoints: crate::shared::TouchpointCache,
 }
 
 impl SqliteStore {
@@ -22,7 +24,11 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", "-65536")
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // Checkpoints run in the writing connection and flush the database file; doing
+            // them every 16 MB instead of every 4 MB keeps large batches fast. The log stays
+            // bounded by this size plus the periodic TRUNCATE checkpoint of the worker.
+            .pragma("wal_autocheckpoint", "4000");
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -34,7 +40,13 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Self { write, read })
+        let ingest = Self::spawn_group_writer(write.clone());
+        Ok(Self {
+            write,
+            read,
+            ingest,
+            touchpoints: Default::default(),
+        })
     }
 }
 

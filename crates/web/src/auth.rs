@@ -63,6 +63,38 @@ pub fn new_password() -> String {
         .collect()
 }
 
+/// Recently authenticated tokens, so that a busy client costs no database read per request.
+/// Entries live [`TOKEN_CACHE_TTL`]; a change to tokens or employees made through this node
+/// clears the cache at once, one made through another node takes effect within the TTL.
+#[derive(Default)]
+pub struct TokenCache {
+    entries: std::sync::Mutex<std::collections::HashMap<Vec<u8>, (Employee, std::time::Instant)>>,
+}
+
+pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl TokenCache {
+    fn get(&self, hash: &[u8]) -> Option<Employee> {
+        let entries = self.entries.lock().expect("token cache lock");
+        entries
+            .get(hash)
+            .filter(|(_, at)| at.elapsed() < TOKEN_CACHE_TTL)
+            .map(|(e, _)| e.clone())
+    }
+
+    fn put(&self, hash: Vec<u8>, employee: Employee) {
+        let mut entries = self.entries.lock().expect("token cache lock");
+        if entries.len() >= 10_000 {
+            entries.retain(|_, (_, at)| at.elapsed() < TOKEN_CACHE_TTL);
+        }
+        entries.insert(hash, (employee, std::time::Instant::now()));
+    }
+
+    pub fn clear(&self) {
+        self.entries.lock().expect("token cache lock").clear();
+    }
+}
+
 /// The least role a route needs.
 pub trait MinRole: Send + Sync + 'static {
     const ROLE: Role;
@@ -124,11 +156,19 @@ impl<R: MinRole> FromRequestParts<AppState> for Auth<R> {
         if !token.starts_with(TOKEN_PREFIX) || token.len() > 100 {
             return Err(ApiError::Unauthorized);
         }
-        let employee = state
-            .store
-            .authenticate_token(&hash_token(token), Timestamp::now())
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
+        let hash = hash_token(token);
+        let employee = match state.sessions.get(&hash) {
+            Some(e) => e,
+            None => {
+                let e = state
+                    .store
+                    .authenticate_token(&hash, Timestamp::now())
+                    .await?
+                    .ok_or(ApiError::Unauthorized)?;
+                state.sessions.put(hash, e.clone());
+                e
+            }
+        };
         let actor = employee.actor();
         actor.require(R::ROLE)?;
         Ok(Self {

@@ -30,6 +30,7 @@ pub use openapi::openapi;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub metrics: PrometheusHandle,
+    pub sessions: Arc<auth::TokenCache>,
 }
 
 impl AppState {
@@ -37,6 +38,7 @@ impl AppState {
         Self {
             store,
             metrics: metrics_handle(),
+            sessions: Arc::default(),
         }
     }
 }

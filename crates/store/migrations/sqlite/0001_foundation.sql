@@ -111,7 +111,7 @@ CREATE TABLE encounters (
     outcome TEXT NOT NULL,
     attributes TEXT,
     created_at INTEGER NOT NULL
-);
+) WITHOUT ROWID; -- the time-ordered UUID is the clustered key: one B-tree fewer per insert
 CREATE INDEX ix_encounters_touchpoint ON encounters (touchpoint_id, started_at, id);
 CREATE INDEX ix_encounters_unit ON encounters (unit_id, started_at, id);
 CREATE INDEX ix_encounters_customer ON encounters (customer_id, started_at, id) WHERE customer_id IS NOT NULL;
@@ -126,7 +126,7 @@ CREATE TABLE encounter_daily (
     duration_seconds INTEGER NOT NULL,
     waiting_seconds INTEGER NOT NULL,
     PRIMARY KEY (touchpoint_id, day)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE settings (
     key TEXT PRIMARY KEY NOT NULL,

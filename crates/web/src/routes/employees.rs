@@ -158,13 +158,14 @@ async fn update_employee(
             )],
         });
     }
-    Ok(Json(
-        state
-            .store
-            .update_employee(&user.change(), id, version, &employee)
-            .await
-            .about("employee")?,
-    ))
+    let updated = state
+        .store
+        .update_employee(&user.change(), id, version, &employee)
+        .await
+        .about("employee")?;
+    // A changed role or deactivation must take effect on the next request.
+    state.sessions.clear();
+    Ok(Json(updated))
 }
 
 /// The employee behind the token.
@@ -257,11 +258,11 @@ async fn revoke_token(
 ) -> Result<Json<ApiToken>, ApiError> {
     let token = state.store.get_token(id).await.about("token")?;
     may_manage_tokens(&user, token.employee_id).map_err(|_| ApiError::NotFound("token"))?;
-    Ok(Json(
-        state
-            .store
-            .revoke_token(&user.change(), id)
-            .await
-            .about("token")?,
-    ))
+    let revoked = state
+        .store
+        .revoke_token(&user.change(), id)
+        .await
+        .about("token")?;
+    state.sessions.clear();
+    Ok(Json(revoked))
 }
