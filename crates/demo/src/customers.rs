@@ -80,7 +80,7 @@ pub(crate) fn plan<R: Rng>(
 ) -> Vec<CustomerPlan> {
     let restaurant_home = crate::sample::Cumulative::new(restaurant_branches.to_vec());
     let bank_home = crate::sample::Cumulative::new(bank_branches.to_vec());
-    let phone_offset = rng.random_range(0..PHONE_SPACE);
+    let mut phones_taken = std::collections::HashSet::new();
     let mut plans: Vec<CustomerPlan> = (0..n)
         .map(|i| {
             let name = names.any(rng, 0.10);
@@ -98,7 +98,9 @@ pub(crate) fn plan<R: Rng>(
             let email = rng
                 .random_bool(0.45)
                 .then(|| format!("{}{}@{}", name.email_local, i + 1, pick(rng, EMAIL_DOMAINS)));
-            let phone = rng.random_bool(0.92).then(|| phone_number(i, phone_offset));
+            let phone = rng
+                .random_bool(0.92)
+                .then(|| phone_number(rng, &mut phones_taken));
             let mut preferences = Vec::new();
             let count = *pick_weighted(rng, &[(0.45, 0), (0.3, 1), (0.17, 2), (0.08, 3)]);
             for _ in 0..count {
@@ -176,15 +178,15 @@ fn assign_tiers<R: Rng>(rng: &mut R, plans: &mut [CustomerPlan]) {
     }
 }
 
-/// Mobile numbers 010-2000-0000 … 010-9999-9999: 80 million of them.
-const PHONE_SPACE: u64 = 80_000_000;
-
-fn phone_number(index: usize, offset: u64) -> String {
-    // 48271 is coprime to 80,000,000 (= 2^10 · 5^7), so distinct indexes give distinct numbers.
-    let n = (index as u64 * 48_271 + offset) % PHONE_SPACE;
-    let middle = 2000 + n / 10_000;
-    let last = n % 10_000;
-    format!("010-{middle:04}-{last:04}")
+/// A mobile number 010-2000-0000 … 010-9999-9999 no other customer has (80 million exist, so
+/// redraws are rare).
+fn phone_number<R: Rng>(rng: &mut R, taken: &mut std::collections::HashSet<u32>) -> String {
+    loop {
+        let n = rng.random_range(0..80_000_000_u32);
+        if taken.insert(n) {
+            return format!("010-{:04}-{:04}", 2000 + n / 10_000, n % 10_000);
+        }
+    }
 }
 
 fn important_dates<R: Rng>(

@@ -424,6 +424,8 @@ const RESTAURANT_BRANCH: &[TouchpointDesign] = &[
         all_day: true,
         profile: Profile::Planning,
         volume: 6.0,
+        // Waiting here is page loads and sign-in, not a queue.
+        wait_factor: 0.3,
         anonymous: 0.0,
         ..tp(
             "온라인 예약",
@@ -642,6 +644,8 @@ const BANK_CENTRE: &[TouchpointDesign] = &[
         all_day: true,
         profile: Profile::Digital,
         volume: 70.0,
+        // Waiting here is page loads and sign-in, not a queue.
+        wait_factor: 0.3,
         anonymous: 0.05,
         ..tp(
             "모바일 뱅킹 앱",
@@ -658,6 +662,8 @@ const BANK_CENTRE: &[TouchpointDesign] = &[
         all_day: true,
         profile: Profile::Digital,
         volume: 15.0,
+        // Waiting here is page loads and sign-in, not a queue.
+        wait_factor: 0.3,
         anonymous: 0.2,
         ..tp(
             "인터넷 뱅킹",

@@ -66,6 +66,18 @@ struct Day {
     /// Minutes of the day inside the year window.
     lo: usize,
     hi: usize,
+    /// A public holiday runs like a Sunday (even where the unit stays open).
+    public_holiday: bool,
+}
+
+impl Day {
+    fn load_weekday(&self) -> Weekday {
+        if self.public_holiday {
+            Weekday::Sun
+        } else {
+            self.date.weekday()
+        }
+    }
 }
 
 struct Pool {
@@ -201,7 +213,13 @@ impl Simulation {
                 out.push(e);
             }
         }
-        out[first..].sort_unstable_by_key(|e| e.started_at);
+        let day = &mut out[first..];
+        day.sort_unstable_by_key(|e| e.started_at);
+        // Ids are version 7 UUIDs of the start time, so they follow the encounters in time
+        // (indexes grow at their end, pages can keep the newest first) and the seed fixes them.
+        for e in day {
+            e.id = time_ordered_id(&mut self.rng, e.started_at);
+        }
     }
 
     fn encounter(&mut self, t: usize, day_index: usize) -> NewEncounter {
@@ -224,7 +242,8 @@ impl Simulation {
         let hour = (minute / 60) as u32;
 
         let intensity = design.intensity();
-        let busy = state.hourly[hour as usize] / state.mean_load * design.profile.weekday(weekday);
+        let busy = state.hourly[hour as usize] / state.mean_load
+            * design.profile.weekday(day.load_weekday());
         let mean_wait = (20.0 + 600.0 * intensity.powf(1.5)) * design.wait_factor;
         let waiting = lognormal_mean(rng, mean_wait * (0.5 + 0.5 * busy), 0.8)
             .min(MAX_WAIT_SECONDS)
@@ -254,8 +273,7 @@ impl Simulation {
         } else {
             None
         };
-        let weekend = matches!(weekday, Weekday::Sat | Weekday::Sun)
-            || crate::holidays::is_public_holiday(day.date);
+        let weekend = matches!(day.load_weekday(), Weekday::Sat | Weekday::Sun);
         let d = details(
             rng,
             design.kind,
@@ -267,7 +285,7 @@ impl Simulation {
             },
         );
         NewEncounter {
-            id: Uuid::now_v7(),
+            id: Uuid::nil(),
             customer_id: customer,
             touchpoint_id: tp.id,
             employee_id: server.map(|s| s.0),
@@ -396,6 +414,7 @@ fn days_of(tz: chrono_tz::Tz, (start, end): (i64, i64)) -> Vec<Day> {
             midnight,
             lo,
             hi,
+            public_holiday: crate::holidays::is_public_holiday(date),
         });
         date += Duration::days(1);
     }
@@ -416,13 +435,21 @@ fn day_weight(
     let weekday = day.date.weekday();
     let cdf = &state.cdf[weekday.num_days_from_monday() as usize];
     let minutes = cdf[day.hi.max(day.lo)] - cdf[day.lo];
-    // A public holiday runs like a Sunday: busy restaurants, quiet ATMs and apps.
-    let weekday_factor = if crate::holidays::is_public_holiday(day.date) {
-        design.profile.weekday(Weekday::Sun)
-    } else {
-        design.profile.weekday(weekday)
-    };
-    minutes * weekday_factor * unit.design.business.date_factor(day.date)
+    // Busy restaurants, quiet ATMs and apps on a public holiday.
+    minutes
+        * design.profile.weekday(day.load_weekday())
+        * unit.design.business.date_factor(day.date)
+}
+
+/// A version 7 UUID of `at`, with its microseconds in the 12 bits the layout leaves for
+/// sub-millisecond precision and the rest drawn from the seeded generator.
+fn time_ordered_id<R: Rng + ?Sized>(rng: &mut R, at: Timestamp) -> Uuid {
+    let micros = at.micros();
+    let sub = (micros.rem_euclid(1000) * 4096 / 1000) as u16;
+    let mut bytes: [u8; 10] = rng.random();
+    bytes[0] = (sub >> 8) as u8;
+    bytes[1] = (sub & 0xFF) as u8;
+    uuid::Builder::from_unix_timestamp_millis(micros.div_euclid(1000) as u64, &bytes).into_uuid()
 }
 
 /// A minute of the day in `[lo, hi)` drawn by the touchpoint's load; never a closed minute.
@@ -458,12 +485,27 @@ mod tests {
             midnight: 0,
             lo: 0,
             hi: 1440,
+            public_holiday: false,
         };
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
         for _ in 0..20_000 {
             let m = sample_minute(&state.cdf[2], &day, &mut rng);
             assert!((540..960).contains(&m), "{m}");
         }
+    }
+
+    #[test]
+    fn ids_sort_like_the_start_times_they_carry() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(6);
+        let base = Timestamp::parse("t", "2026-03-01T12:00:00Z")
+            .unwrap()
+            .micros();
+        let ids: Vec<Uuid> = [0, 1, 999, 1_000, 1_001, 60_000_000]
+            .iter()
+            .map(|d| time_ordered_id(&mut rng, Timestamp::from_micros(base + d)))
+            .collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(ids[0].get_version_num(), 7);
     }
 
     #[test]

@@ -185,7 +185,7 @@ impl DesignedContact {
                 format!("must be above 0 and at most {MAX_SERVICE_MINUTES}"),
             ));
         }
-        if !(presence_minutes >= 0.0 && presence_minutes <= MAX_SERVICE_MINUTES) {
+        if !(0.0..=MAX_SERVICE_MINUTES).contains(&presence_minutes) {
             errors.push(FieldError::new(
                 "customer_presence_minutes",
                 "out_of_range",

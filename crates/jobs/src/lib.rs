@@ -43,9 +43,6 @@ impl Worker {
     /// Runs one round now: due periodic tasks, then due jobs. Returns the jobs it ran.
     pub async fn run_due(&self) -> usize {
         let now = Timestamp::now();
-        if let Err(e) = self.store.checkpoint().await {
-            tracing::warn!(error = %e, "checkpoint failed");
-        }
         match self
             .store
             .claim_schedule("purge_dead_tokens", &self.node, now, now.plus_seconds(3600))

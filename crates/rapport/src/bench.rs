@@ -187,13 +187,13 @@ impl Fixture {
         let start = Timestamp::now().plus_seconds(-((i % 86_400) as i64) - 600);
         json!({
             "touchpoint_id": self.touchpoints[i % self.touchpoints.len()],
-            "customer_id": if i % 3 == 0 { Some(self.customer) } else { None },
+            "customer_id": if i.is_multiple_of(3) { Some(self.customer) } else { None },
             "started_at": start.to_rfc3339(),
             "ended_at": start.plus_seconds(300).to_rfc3339(),
             "waiting_seconds": (i % 600) as i64,
             "presence_seconds": 200,
             "revenue": {"amount_minor": 15_000, "currency": "KRW"},
-            "outcome": if i % 17 == 0 { "failed" } else { "ok" }
+            "outcome": if i.is_multiple_of(17) { "failed" } else { "ok" }
         })
     }
 }

@@ -313,7 +313,7 @@ macro_rules! impl_shared_store {
             ) -> std::result::Result<(), sqlx::Error> {
                 let mut tx = pool.begin().await?;
                 let mut sums: HashMap<(Uuid, i32), DailySums> = HashMap::new();
-                for (change, items, refs) in group {
+                for (_, items, refs) in group {
                     for (key, s) in daily_sums(items, refs) {
                         let t = sums.entry(key).or_default();
                         t.encounters += s.encounters;
@@ -322,46 +322,60 @@ macro_rules! impl_shared_store {
                         t.duration += s.duration;
                         t.waiting += s.waiting;
                     }
-                    let created = change.at.micros();
-                    for chunk in items.chunks(INSERT_CHUNK) {
-                        let mut qb = sqlx::QueryBuilder::<$db>::new(
-                            "INSERT INTO encounters (id, unit_id, touchpoint_id, customer_id, employee_id, started_at, \
-                             ended_at, waiting_seconds, presence_seconds, revenue_minor, revenue_currency, outcome, \
-                             attributes, created_at) ",
-                        );
-                        qb.push_values(chunk, |mut b, e| {
-                            b.push_bind(e.id)
-                                .push_bind(refs[&e.touchpoint_id].unit_id)
-                                .push_bind(e.touchpoint_id)
-                                .push_bind(e.customer_id)
-                                .push_bind(e.employee_id)
-                                .push_bind(e.started_at.micros())
-                                .push_bind(e.ended_at.micros())
-                                .push_bind(e.waiting_seconds)
-                                .push_bind(e.presence_seconds)
-                                .push_bind(e.revenue.map(|r| r.amount_minor))
-                                .push_bind(e.revenue.map(|r| r.currency.code()))
-                                .push_bind(e.outcome.as_str())
-                                .push_bind(e.attributes.clone())
-                                .push_bind(created);
-                        });
-                        qb.build().execute(&mut *tx).await?;
-                    }
-                    if items.len() > 1 || change.actor.is_some() {
-                        sqlx::query(
-                            "INSERT INTO audit_log (id, at, actor_id, action, entity, entity_id, details) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                        )
-                        .bind(Uuid::now_v7())
-                        .bind(change.at.micros())
-                        .bind(change.actor)
-                        .bind("encounters.ingest")
-                        .bind("encounter")
-                        .bind(items.first().map(|e| e.id))
-                        .bind(serde_json::json!({ "count": items.len() }).to_string())
-                        .execute(&mut *tx)
-                        .await?;
-                    }
+                }
+                // The encounters of every caller, in as few statements as the bind limits allow.
+                let rows: Vec<(&NewEncounter, Uuid, i64)> = group
+                    .iter()
+                    .flat_map(|(change, items, refs)| {
+                        items.iter().map(move |e| (e, refs[&e.touchpoint_id].unit_id, change.at.micros()))
+                    })
+                    .collect();
+                for chunk in rows.chunks(INSERT_CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO encounters (id, unit_id, touchpoint_id, customer_id, employee_id, started_at, \
+                         ended_at, waiting_seconds, presence_seconds, revenue_minor, revenue_currency, outcome, \
+                         attributes, created_at) ",
+                    );
+                    qb.push_values(chunk, |mut b, (e, unit_id, created)| {
+                        b.push_bind(e.id)
+                            .push_bind(*unit_id)
+                            .push_bind(e.touchpoint_id)
+                            .push_bind(e.customer_id)
+                            .push_bind(e.employee_id)
+                            .push_bind(e.started_at.micros())
+                            .push_bind(e.ended_at.micros())
+                            .push_bind(e.waiting_seconds)
+                            .push_bind(e.presence_seconds)
+                            .push_bind(e.revenue.map(|r| r.amount_minor))
+                            .push_bind(e.revenue.map(|r| r.currency.code()))
+                            .push_bind(e.outcome.as_str())
+                            .push_bind(e.attributes.clone())
+                            .push_bind(*created);
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+                // One audit entry per caller, all in one statement.
+                let audited: Vec<_> = group
+                    .iter()
+                    .filter(|(change, items, _)| items.len() > 1 || change.actor.is_some())
+                    .map(|(change, items, _)| {
+                        (change, items.first().map(|e| e.id), serde_json::json!({ "count": items.len() }).to_string())
+                    })
+                    .collect();
+                for chunk in audited.chunks(INSERT_CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO audit_log (id, at, actor_id, action, entity, entity_id, details) ",
+                    );
+                    qb.push_values(chunk, |mut b, (change, first, details)| {
+                        b.push_bind(Uuid::now_v7())
+                            .push_bind(change.at.micros())
+                            .push_bind(change.actor)
+                            .push_bind("encounters.ingest")
+                            .push_bind("encounter")
+                            .push_bind(*first)
+                            .push_bind(details.clone());
+                    });
+                    qb.build().execute(&mut *tx).await?;
                 }
                 let sums: Vec<_> = sums.into_iter().collect();
                 for chunk in sums.chunks(INSERT_CHUNK) {

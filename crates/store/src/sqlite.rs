@@ -13,6 +13,32 @@ pub struct SqliteStore {
     pub(crate) read: SqlitePool,
     pub(crate) ingest: tokio::sync::mpsc::Sender<crate::shared::IngestRequest>,
     pub(crate) touchpoints: crate::shared::TouchpointCache,
+    checkpointer: SqlitePool,
+    /// Dropped with the store, which ends the checkpoint task.
+    _stop_checkpoints: tokio::sync::oneshot::Sender<()>,
+}
+
+/// How often the write-ahead log is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// PASSIVE checkpoints never wait for or block the writer; run often, they keep the log
+/// short, and the writer restarts it from the beginning once a checkpoint has caught up.
+async fn checkpoint_often(pool: SqlitePool, mut stop: tokio::sync::oneshot::Receiver<()>) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            _ = tick.tick() => {
+                if pool.is_closed() {
+                    break;
+                }
+                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_all(&pool).await {
+                    tracing::warn!(error = %e, "checkpoint failed");
+                }
+            }
+        }
+    }
 }
 
 impl SqliteStore {
@@ -24,14 +50,20 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", "-65536")
-            .pragma("temp_store", "memory")
-            // Checkpoints run in the writing connection and flush the database file; doing
-            // them every 16 MB instead of every 4 MB keeps large batches fast. The log stays
-            // bounded by this size plus the periodic TRUNCATE checkpoint of the worker.
-            .pragma("wal_autocheckpoint", "4000");
+            .pragma("temp_store", "memory");
+        // An automatic checkpoint runs inside the writer's commit and stalls every queued
+        // write while it copies pages. A checkpointer connection beside it does that copying
+        // in the background, so the writer's own checkpoint finds little left to do; the
+        // writer's checkpoint is still needed, because only a checkpoint by the writer between
+        // two of its transactions lets the log restart from the beginning under steady load.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await?;
+        let checkpointer = SqlitePoolOptions::new()
+            .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.clone())
             .await?;
@@ -41,11 +73,15 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await?;
         let ingest = Self::spawn_group_writer(write.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        tokio::spawn(checkpoint_often(checkpointer.clone(), stopped));
         Ok(Self {
             write,
             read,
+            checkpointer,
             ingest,
             touchpoints: Default::default(),
+            _stop_checkpoints: stop,
         })
     }
 }
@@ -79,6 +115,7 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
+        self.checkpointer.close().await;
         self.read.close().await;
         self.write.close().await;
     }
