@@ -30,7 +30,12 @@ impl PgStore {
     }
 }
 
-crate::shared::impl_shared_store!(PgStore, Postgres, skip_locked = " FOR UPDATE SKIP LOCKED");
+crate::shared::impl_shared_store!(
+    PgStore,
+    Postgres,
+    skip_locked = " FOR UPDATE SKIP LOCKED",
+    multi_statement = false
+);
 
 #[async_trait]
 impl Store for PgStore {

@@ -207,7 +207,7 @@ pub fn prefix_upper_bound(prefix: &str) -> String {
 }
 
 macro_rules! impl_shared_store {
-    ($store:ty, $db:ty, skip_locked = $skip_locked:expr) => {
+    ($store:ty, $db:ty, skip_locked = $skip_locked:expr, multi_statement = $multi_statement:expr) => {
         use std::collections::{HashMap, HashSet};
 
         use async_trait::async_trait;
@@ -311,7 +311,6 @@ macro_rules! impl_shared_store {
                 pool: &sqlx::Pool<$db>,
                 group: &[(&Change, &[NewEncounter], &HashMap<Uuid, TouchpointRef>)],
             ) -> std::result::Result<(), sqlx::Error> {
-                let mut tx = pool.begin().await?;
                 let mut sums: HashMap<(Uuid, i32), DailySums> = HashMap::new();
                 for (_, items, refs) in group {
                     for (key, s) in daily_sums(items, refs) {
@@ -323,15 +322,43 @@ macro_rules! impl_shared_store {
                         t.waiting += s.waiting;
                     }
                 }
-                // The encounters of every caller, in as few statements as the bind limits allow.
+                let sums: Vec<_> = sums.into_iter().collect();
                 let rows: Vec<(&NewEncounter, Uuid, i64)> = group
                     .iter()
                     .flat_map(|(change, items, refs)| {
                         items.iter().map(move |e| (e, refs[&e.touchpoint_id].unit_id, change.at.micros()))
                     })
                     .collect();
+                let audited: Vec<_> = group
+                    .iter()
+                    .filter(|(change, items, _)| items.len() > 1 || change.actor.is_some())
+                    .map(|(change, items, _)| {
+                        (change, items.first().map(|e| e.id), serde_json::json!({ "count": items.len() }).to_string())
+                    })
+                    .collect();
+                // Where the backend runs several statements from one call (SQLite), a small
+                // group goes to the database in one round trip; the `$n` numbering then spans
+                // all statements, so the total stays under SQLite's 32,766 bind limit.
+                let combine = $multi_statement
+                    && rows.len() <= INSERT_CHUNK
+                    && audited.len() <= INSERT_CHUNK
+                    && sums.len() <= INSERT_CHUNK;
+                let mut tx = pool.begin().await?;
+                let mut qb = sqlx::QueryBuilder::<$db>::new("");
+                let mut pending = false;
+                macro_rules! statement_done {
+                    () => {
+                        if combine {
+                            qb.push("; ");
+                            pending = true;
+                        } else {
+                            qb.build().execute(&mut *tx).await?;
+                            qb.reset();
+                        }
+                    };
+                }
                 for chunk in rows.chunks(INSERT_CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    qb.push(
                         "INSERT INTO encounters (id, unit_id, touchpoint_id, customer_id, employee_id, started_at, \
                          ended_at, waiting_seconds, presence_seconds, revenue_minor, revenue_currency, outcome, \
                          attributes, created_at) ",
@@ -349,23 +376,13 @@ macro_rules! impl_shared_store {
                             .push_bind(e.revenue.map(|r| r.amount_minor))
                             .push_bind(e.revenue.map(|r| r.currency.code()))
                             .push_bind(e.outcome.as_str())
-                            .push_bind(e.attributes.clone())
+                            .push_bind(e.attributes.as_deref())
                             .push_bind(*created);
                     });
-                    qb.build().execute(&mut *tx).await?;
+                    statement_done!();
                 }
-                // One audit entry per caller, all in one statement.
-                let audited: Vec<_> = group
-                    .iter()
-                    .filter(|(change, items, _)| items.len() > 1 || change.actor.is_some())
-                    .map(|(change, items, _)| {
-                        (change, items.first().map(|e| e.id), serde_json::json!({ "count": items.len() }).to_string())
-                    })
-                    .collect();
                 for chunk in audited.chunks(INSERT_CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO audit_log (id, at, actor_id, action, entity, entity_id, details) ",
-                    );
+                    qb.push("INSERT INTO audit_log (id, at, actor_id, action, entity, entity_id, details) ");
                     qb.push_values(chunk, |mut b, (change, first, details)| {
                         b.push_bind(Uuid::now_v7())
                             .push_bind(change.at.micros())
@@ -373,13 +390,12 @@ macro_rules! impl_shared_store {
                             .push_bind("encounters.ingest")
                             .push_bind("encounter")
                             .push_bind(*first)
-                            .push_bind(details.clone());
+                            .push_bind(details.as_str());
                     });
-                    qb.build().execute(&mut *tx).await?;
+                    statement_done!();
                 }
-                let sums: Vec<_> = sums.into_iter().collect();
                 for chunk in sums.chunks(INSERT_CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    qb.push(
                         "INSERT INTO encounter_daily (touchpoint_id, day, encounters, failed, presence_seconds, \
                          duration_seconds, waiting_seconds) ",
                     );
@@ -400,6 +416,9 @@ macro_rules! impl_shared_store {
                          duration_seconds = encounter_daily.duration_seconds + excluded.duration_seconds, \
                          waiting_seconds = encounter_daily.waiting_seconds + excluded.waiting_seconds",
                     );
+                    statement_done!();
+                }
+                if pending {
                     qb.build().execute(&mut *tx).await?;
                 }
                 tx.commit().await

@@ -49,25 +49,28 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            .pragma("cache_size", "-65536")
             .pragma("temp_store", "memory");
         // An automatic checkpoint runs inside the writer's commit and stalls every queued
         // write while it copies pages. A checkpointer connection beside it does that copying
         // in the background, so the writer's own checkpoint finds little left to do; the
         // writer's checkpoint is still needed, because only a checkpoint by the writer between
         // two of its transactions lets the log restart from the beginning under steady load.
+        // A local file connection does not go stale: no ping before each use.
         let write = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.clone())
             .await?;
         let checkpointer = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.clone())
             .await?;
         let read = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.read_only(true))
@@ -86,7 +89,12 @@ impl SqliteStore {
     }
 }
 
-crate::shared::impl_shared_store!(SqliteStore, Sqlite, skip_locked = "");
+crate::shared::impl_shared_store!(
+    SqliteStore,
+    Sqlite,
+    skip_locked = "",
+    multi_statement = true
+);
 
 #[async_trait]
 impl Store for SqliteStore {
