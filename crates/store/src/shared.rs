@@ -1344,7 +1344,35 @@ macro_rules! impl_shared_store {
             }
 
             async fn list_encounters(&self, f: &EncounterFilter, page: &PageRequest) -> Result<Page<Encounter>> {
-                // The most selective filter leads, so its index serves the range and the order.
+                let rows = match (f.unit, f.touchpoint, f.customer) {
+                    // A whole unit: the newest of each touchpoint through its index, merged here.
+                    // K short range scans replace an index on unit_id that every insert would pay for.
+                    (Some(unit), None, None) => {
+                        let touchpoints: Vec<(Uuid,)> =
+                            sqlx::query_as("SELECT id FROM touchpoints WHERE unit_id = $1")
+                                .bind(unit)
+                                .fetch_all(&self.read)
+                                .await?;
+                        let mut merged = Vec::new();
+                        for (tp,) in touchpoints {
+                            let one = EncounterFilter { touchpoint: Some(tp), unit: None, ..f.clone() };
+                            merged.extend(self.encounter_rows(&one, page).await?);
+                        }
+                        merged.sort_by(|a, b| (b.started_at, b.id).cmp(&(a.started_at, a.id)));
+                        merged.truncate(page.limit as usize + 1);
+                        merged
+                    }
+                    _ => self.encounter_rows(f, page).await?,
+                };
+                let items = rows.into_iter().map(EncounterRow::into_domain).collect::<Result<Vec<_>>>()?;
+                Ok(Page::from_overfetch(items, page.limit, |e| Cursor { key: e.started_at.micros(), id: e.id }))
+            }
+        }
+
+        impl $store {
+            /// Up to `limit + 1` encounters after the cursor, newest first; the touchpoint or
+            /// customer filter leads, so its index serves both the range and the order.
+            async fn encounter_rows(&self, f: &EncounterFilter, page: &PageRequest) -> Result<Vec<EncounterRow>> {
                 let mut qb = sqlx::QueryBuilder::<$db>::new(format!("SELECT {ENCOUNTER_COLUMNS} FROM encounters WHERE 1 = 1"));
                 if let Some(c) = f.customer {
                     qb.push(" AND customer_id = ").push_bind(c);
@@ -1371,9 +1399,7 @@ macro_rules! impl_shared_store {
                         .push("))");
                 }
                 qb.push(" ORDER BY started_at DESC, id DESC LIMIT ").push_bind(page.limit + 1);
-                let rows: Vec<EncounterRow> = qb.build_query_as().fetch_all(&self.read).await?;
-                let items = rows.into_iter().map(EncounterRow::into_domain).collect::<Result<Vec<_>>>()?;
-                Ok(Page::from_overfetch(items, page.limit, |e| Cursor { key: e.started_at.micros(), id: e.id }))
+                Ok(qb.build_query_as().fetch_all(&self.read).await?)
             }
         }
 

@@ -814,3 +814,87 @@ both_backends!(
         );
     }
 );
+
+both_backends!(
+    a_units_encounters_page_newest_first_across_its_touchpoints,
+    |db: TestDb| async move {
+        let c = Change::system();
+        let unit = db
+            .store
+            .create_unit(&c, &unit_input("강남점"))
+            .await
+            .unwrap();
+        let other = db
+            .store
+            .create_unit(&c, &unit_input("부산점"))
+            .await
+            .unwrap();
+        let mut tps = Vec::new();
+        for _ in 0..3 {
+            tps.push(
+                db.store
+                    .create_touchpoint(&c, &touchpoint_input(unit.id, 5.0, 5.0))
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        let far = db
+            .store
+            .create_touchpoint(&c, &touchpoint_input(other.id, 5.0, 5.0))
+            .await
+            .unwrap()
+            .id;
+        // 30 encounters spread over three touchpoints, one minute apart, and noise in another unit.
+        let items: Vec<_> = (0..30)
+            .map(|i| {
+                encounter(
+                    tps[i % 3],
+                    None,
+                    &format!("2026-04-01T10:{:02}:00+09:00", i),
+                    1,
+                    1,
+                    false,
+                )
+            })
+            .chain((0..5).map(|i| {
+                encounter(
+                    far,
+                    None,
+                    &format!("2026-04-01T10:{:02}:30+09:00", i),
+                    1,
+                    1,
+                    false,
+                )
+            }))
+            .collect();
+        db.store
+            .insert_encounters(&c, None, &items, "items")
+            .await
+            .unwrap();
+        let filter = EncounterFilter {
+            unit: Some(unit.id),
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        let mut page = PageRequest::first(7);
+        loop {
+            let p = db.store.list_encounters(&filter, &page).await.unwrap();
+            seen.extend(p.items.iter().map(|e| (e.started_at, e.touchpoint_id)));
+            match p.next_cursor {
+                Some(next) => page = PageRequest::parse(Some(&next), Some(7)).unwrap(),
+                None => break,
+            }
+        }
+        assert_eq!(
+            seen.len(),
+            30,
+            "every encounter of the unit once, none of the other unit"
+        );
+        assert!(
+            seen.windows(2).all(|w| w[0].0 > w[1].0),
+            "newest first across touchpoints"
+        );
+        assert!(seen.iter().all(|(_, tp)| *tp != far));
+    }
+);
