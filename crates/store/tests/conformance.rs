@@ -739,7 +739,8 @@ async fn the_sqlite_write_ahead_log_stays_small_under_sustained_writes() {
         .map(|m| m.len())
         .unwrap_or(0);
     assert!(
-        wal < 32 * 1024 * 1024,
+        // The writer's own checkpoint starts at 40 MB of log (see sqlite.rs).
+        wal < 64 * 1024 * 1024,
         "write-ahead log grew to {wal} bytes"
     );
     db.store.checkpoint().await.unwrap();
