@@ -264,6 +264,19 @@ macro_rules! impl_shared_store {
                 }
             }
 
+            /// Deletes the record only at the version the caller read (`table` is one of ours).
+            async fn delete_versioned(tx: &mut Tx<'_>, table: &str, id: Uuid, version: i64) -> Result<()> {
+                let done = sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE id = $1 AND version = $2")))
+                    .bind(id)
+                    .bind(version)
+                    .execute(&mut **tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(Self::missing_or_stale(tx, table, id).await);
+                }
+                Ok(())
+            }
+
             async fn touchpoint_refs(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, TouchpointRef>> {
                 let (mut refs, missing) = self.touchpoints.get(ids);
                 let mut fetched = HashMap::new();
@@ -643,14 +656,7 @@ macro_rules! impl_shared_store {
                         return Err(StoreError::InUse(what));
                     }
                 }
-                let done = sqlx::query("DELETE FROM units WHERE id = $1 AND version = $2")
-                    .bind(id)
-                    .bind(version)
-                    .execute(&mut *tx)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Err(Self::missing_or_stale(&mut tx, "units", id).await);
-                }
+                Self::delete_versioned(&mut tx, "units", id, version).await?;
                 Self::audit(&mut tx, change, "unit.delete", "unit", Some(id), serde_json::json!({})).await?;
                 tx.commit().await?;
                 Ok(())
@@ -995,14 +1001,7 @@ macro_rules! impl_shared_store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                let done = sqlx::query("DELETE FROM touchpoints WHERE id = $1 AND version = $2")
-                    .bind(id)
-                    .bind(version)
-                    .execute(&mut *tx)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Err(Self::missing_or_stale(&mut tx, "touchpoints", id).await);
-                }
+                Self::delete_versioned(&mut tx, "touchpoints", id, version).await?;
                 Self::audit(&mut tx, change, "touchpoint.delete", "touchpoint", Some(id), serde_json::json!({})).await?;
                 tx.commit().await?;
                 self.touchpoints.clear();
