@@ -62,7 +62,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
         };
-        let Some(db) = TestDb::new(clone_backend(backend)).await else {
+        let Some(db) = TestDb::new(*backend).await else {
             bail!("PostgreSQL is not configured: set RAPPORT_TEST_POSTGRES_URL");
         };
         let fixture = Fixture::new(db.store.clone()).await?;
@@ -95,7 +95,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         server.stop().await;
         drop(db);
         if args.demo_scale > 0.0 {
-            let Some(db) = TestDb::new(clone_backend(backend)).await else {
+            let Some(db) = TestDb::new(*backend).await else {
                 unreachable!()
             };
             let started = Instant::now();
@@ -116,13 +116,6 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-fn clone_backend(b: &Backend) -> Backend {
-    match b {
-        Backend::Sqlite => Backend::Sqlite,
-        Backend::Postgres => Backend::Postgres,
-    }
 }
 
 /// A unit with touchpoints, a customer and an agent token to post with.

@@ -176,17 +176,13 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
 /// Rows per multi-row INSERT: 14 columns × 1000 stays below both backends' bind limits.
 pub const INSERT_CHUNK: usize = 1000;
 
-const TOUCHPOINT_SELECT: &str = "SELECT t.id, t.version, t.unit_id, t.name_ko, t.name_en, t.channel, t.journey_stage, \
+pub const TOUCHPOINT_SELECT: &str = "SELECT t.id, t.version, t.unit_id, t.name_ko, t.name_en, t.channel, t.journey_stage, \
      t.presence_minutes, t.creation_minutes, t.created_at, t.updated_at, \
      CAST(SUM(d.encounters) AS BIGINT) AS encounters, CAST(SUM(d.failed) AS BIGINT) AS failed, \
      CAST(SUM(d.presence_seconds) AS BIGINT) AS presence_seconds, \
      CAST(SUM(d.duration_seconds) AS BIGINT) AS duration_seconds, \
      CAST(SUM(d.waiting_seconds) AS BIGINT) AS waiting_seconds \
      FROM touchpoints t LEFT JOIN encounter_daily d ON d.touchpoint_id = t.id ";
-
-pub fn touchpoint_select() -> &'static str {
-    TOUCHPOINT_SELECT
-}
 
 pub const TOUCHPOINT_GROUP: &str = " GROUP BY t.id, t.version, t.unit_id, t.name_ko, t.name_en, t.channel, \
      t.journey_stage, t.presence_minutes, t.creation_minutes, t.created_at, t.updated_at ";
@@ -600,7 +596,7 @@ macro_rules! impl_shared_store {
                      FROM units WHERE id = $1",
                 )
                 .bind(id)
-                .fetch_optional(&self.write)
+                .fetch_optional(&self.read)
                 .await?;
                 row.ok_or(StoreError::NotFound)?.into_domain()
             }
@@ -715,7 +711,7 @@ macro_rules! impl_shared_store {
                 let row: Option<EmployeeRow> =
                     sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {EMPLOYEE_COLUMNS} FROM employees WHERE id = $1")))
                         .bind(id)
-                        .fetch_optional(&self.write)
+                        .fetch_optional(&self.read)
                         .await?;
                 row.ok_or(StoreError::NotFound)?.into_domain()
             }
@@ -829,7 +825,7 @@ macro_rules! impl_shared_store {
                     "SELECT id, employee_id, name, created_at, expires_at, revoked_at FROM api_tokens WHERE id = $1",
                 )
                 .bind(id)
-                .fetch_optional(&self.write)
+                .fetch_optional(&self.read)
                 .await?;
                 Ok(row.ok_or(StoreError::NotFound)?.into_domain())
             }
@@ -916,9 +912,9 @@ macro_rules! impl_shared_store {
             async fn get_touchpoint(&self, id: Uuid) -> Result<Touchpoint> {
                 let thresholds = self.level_thresholds().await?;
                 let row: Option<TouchpointRow> =
-                    sqlx::query_as(sqlx::AssertSqlSafe(format!("{}WHERE t.id = $1{TOUCHPOINT_GROUP}", touchpoint_select())))
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!("{TOUCHPOINT_SELECT}WHERE t.id = $1{TOUCHPOINT_GROUP}")))
                         .bind(id)
-                        .fetch_optional(&self.write)
+                        .fetch_optional(&self.read)
                         .await?;
                 row.ok_or(StoreError::NotFound)?.into_domain(&thresholds)
             }
@@ -926,9 +922,8 @@ macro_rules! impl_shared_store {
             async fn list_touchpoints(&self, filter: &TouchpointFilter, page: &PageRequest) -> Result<Page<Touchpoint>> {
                 let thresholds = self.level_thresholds().await?;
                 let rows: Vec<TouchpointRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "{}WHERE ($1 IS NULL OR t.unit_id = $1) AND ($2 IS NULL OR t.channel = $2) \
-                     AND ($3 IS NULL OR t.id > $3){TOUCHPOINT_GROUP}ORDER BY t.id LIMIT $4",
-                    touchpoint_select()
+                    "{TOUCHPOINT_SELECT}WHERE ($1 IS NULL OR t.unit_id = $1) AND ($2 IS NULL OR t.channel = $2) \
+                     AND ($3 IS NULL OR t.id > $3){TOUCHPOINT_GROUP}ORDER BY t.id LIMIT $4"
                 )))
                 .bind(filter.unit)
                 .bind(filter.channel.map(|c| c.as_str()))
@@ -1158,7 +1153,7 @@ macro_rules! impl_shared_store {
                 let row: Option<CustomerRow> =
                     sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {CUSTOMER_COLUMNS} FROM customers WHERE id = $1")))
                         .bind(id)
-                        .fetch_optional(&self.write)
+                        .fetch_optional(&self.read)
                         .await?;
                 let row = row.ok_or(StoreError::NotFound)?;
                 let dates: Vec<CustomerDateRow> = sqlx::query_as(
@@ -1166,7 +1161,7 @@ macro_rules! impl_shared_store {
                      WHERE customer_id = $1 ORDER BY position",
                 )
                 .bind(id)
-                .fetch_all(&self.write)
+                .fetch_all(&self.read)
                 .await?;
                 row.into_domain(dates)
             }

@@ -8,6 +8,7 @@ use crate::{DatabaseUrl, Store};
 
 pub const POSTGRES_ENV: &str = "RAPPORT_TEST_POSTGRES_URL";
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rapport_domain::encounter::{Encounter, EncounterInput, NewEncounter};
 use rapport_domain::money::MoneyDto;
@@ -18,7 +18,7 @@ use super::{ListPage, page};
 use crate::AppState;
 use crate::auth::{Agent, Viewer};
 use crate::error::{ApiError, Context, Problem};
-use crate::extract::{ApiQuery, PathId, parse_json};
+use crate::extract::{ApiQuery, PathId, is_json, parse_json};
 
 pub const MAX_BATCH: usize = 10_000;
 
@@ -104,17 +104,7 @@ async fn create_encounters(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| {
-            ct.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .eq_ignore_ascii_case("application/json")
-        });
-    if !is_json {
+    if !is_json(&headers) {
         return Err(ApiError::UnsupportedMediaType);
     }
     let scope = user.actor.unit_scope();
