@@ -48,6 +48,10 @@ impl Timestamp {
         Self(self.0 + seconds * MICROS_PER_SECOND)
     }
 
+    pub fn plus_micros(self, micros: i64) -> Self {
+        Self(self.0.saturating_add(micros))
+    }
+
     /// Seconds from `self` to `later` (negative when `later` is earlier).
     pub fn seconds_until(self, later: Timestamp) -> f64 {
         (later.0 - self.0) as f64 / MICROS_PER_SECOND as f64

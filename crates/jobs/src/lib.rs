@@ -19,6 +19,9 @@ pub type JobHandler = Arc<dyn Fn(Arc<dyn Store>, Job) -> JobFuture + Send + Sync
 pub const TICK: Duration = Duration::from_secs(5);
 /// How long a claimed job belongs to its node before another may retry it.
 pub const LEASE_SECONDS: i64 = 300;
+/// Clocks looked at per sweep round, and rounds per tick at most.
+const SWEEP_BATCH: i64 = 500;
+const SWEEP_ROUNDS: usize = 20;
 
 pub struct Worker {
     store: Arc<dyn Store>,
@@ -60,6 +63,7 @@ impl Worker {
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, "schedule claim failed"),
         }
+        self.sweep_sla(now).await;
         let jobs = match self
             .store
             .claim_jobs(&self.node, now, now.plus_seconds(LEASE_SECONDS), 50)
@@ -76,6 +80,30 @@ impl Worker {
             self.run_one(job).await;
         }
         count
+    }
+
+    /// Records due SLA warnings and breaches. Every node sweeps: the store holds each case
+    /// while it records, so a warning or breach is written once however many nodes look.
+    pub async fn sweep_sla(&self, now: Timestamp) {
+        for _ in 0..SWEEP_ROUNDS {
+            match self.store.sweep_sla(now, SWEEP_BATCH).await {
+                Ok(o) if o.cases == 0 => break,
+                Ok(o) => {
+                    if o.warnings + o.breaches > 0 {
+                        tracing::info!(
+                            cases = o.cases,
+                            warnings = o.warnings,
+                            breaches = o.breaches,
+                            "SLA sweep"
+                        );
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "SLA sweep failed");
+                    break;
+                }
+            }
+        }
     }
 
     /// Each job's failure stays its own: it is recorded and retried with backoff.

@@ -12,15 +12,20 @@ use rapport_domain::{FieldError, Timestamp};
 use serde::Serialize;
 use uuid::Uuid;
 
+mod case_sql;
+mod cases;
 mod page;
 mod postgres;
+mod recovery_config;
 mod rows;
 mod shared;
 mod sqlite;
 pub mod testing;
 
+pub use cases::*;
 pub use page::{Cursor, Page, PageRequest};
 pub use postgres::PgStore;
+pub use recovery_config::*;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +46,12 @@ pub enum StoreError {
     /// The record cannot be deleted while others refer to it.
     #[error("still in use by {0}")]
     InUse(&'static str),
+    /// The action is not allowed in the case's current stage.
+    #[error("{0}")]
+    NotAllowed(rapport_domain::case::NotAllowed),
+    /// The record's state forbids the change (e.g. an approval already decided).
+    #[error("{0}")]
+    StateConflict(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration error: {0}")]
@@ -306,7 +317,15 @@ pub trait JobStore: Send + Sync {
 /// Everything the application needs from storage.
 #[async_trait]
 pub trait Store:
-    UnitStore + EmployeeStore + TouchpointStore + CustomerStore + EncounterStore + AuditStore + JobStore
+    UnitStore
+    + EmployeeStore
+    + TouchpointStore
+    + CustomerStore
+    + EncounterStore
+    + AuditStore
+    + JobStore
+    + CaseStore
+    + RecoveryConfigStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -11,6 +11,7 @@ pub struct PgStore {
     pub(crate) read: PgPool,
     pub(crate) ingest: tokio::sync::mpsc::Sender<crate::shared::IngestRequest>,
     pub(crate) touchpoints: crate::shared::TouchpointCache,
+    pub(crate) recovery: crate::cases::RecoveryCache,
 }
 
 impl PgStore {
@@ -26,6 +27,7 @@ impl PgStore {
             read: pool,
             ingest,
             touchpoints: Default::default(),
+            recovery: Default::default(),
         })
     }
 }
@@ -37,6 +39,10 @@ crate::shared::impl_shared_store!(
     multi_statement = false
 );
 
+crate::case_sql::impl_case_store!(PgStore, Postgres, for_update = " FOR UPDATE");
+
+crate::recovery_config::impl_recovery_config_store!(PgStore, Postgres);
+
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
@@ -47,6 +53,7 @@ impl Store for PgStore {
         sqlx::migrate!("./migrations/postgres")
             .run(&self.write)
             .await?;
+        self.seed_recovery_defaults().await?;
         Ok(())
     }
 

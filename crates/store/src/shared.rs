@@ -637,6 +637,7 @@ macro_rules! impl_shared_store {
                 Self::audit(&mut tx, change, "unit.update", "unit", Some(id), unit_json(unit)).await?;
                 tx.commit().await?;
                 self.touchpoints.clear();
+                self.recovery.clear();
                 self.get_unit(id).await
             }
 

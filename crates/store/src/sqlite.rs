@@ -13,6 +13,7 @@ pub struct SqliteStore {
     pub(crate) read: SqlitePool,
     pub(crate) ingest: tokio::sync::mpsc::Sender<crate::shared::IngestRequest>,
     pub(crate) touchpoints: crate::shared::TouchpointCache,
+    pub(crate) recovery: crate::cases::RecoveryCache,
     checkpointer: SqlitePool,
     /// Dropped with the store, which ends the checkpoint task.
     _stop_checkpoints: tokio::sync::oneshot::Sender<()>,
@@ -89,6 +90,7 @@ impl SqliteStore {
             checkpointer,
             ingest,
             touchpoints: Default::default(),
+            recovery: Default::default(),
             _stop_checkpoints: stop,
         })
     }
@@ -101,6 +103,10 @@ crate::shared::impl_shared_store!(
     multi_statement = true
 );
 
+crate::case_sql::impl_case_store!(SqliteStore, Sqlite, for_update = "");
+
+crate::recovery_config::impl_recovery_config_store!(SqliteStore, Sqlite);
+
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
@@ -111,6 +117,7 @@ impl Store for SqliteStore {
         sqlx::migrate!("./migrations/sqlite")
             .run(&self.write)
             .await?;
+        self.seed_recovery_defaults().await?;
         Ok(())
     }
 

@@ -22,6 +22,11 @@ pub enum ApiError {
         current_version: Option<i64>,
         errors: Vec<FieldError>,
     },
+    /// An action the record's current state does not allow (409), with the ones it does.
+    NotAllowed {
+        detail: String,
+        allowed: Vec<String>,
+    },
     UnsupportedMediaType,
     PayloadTooLarge,
     Unavailable(String),
@@ -44,6 +49,9 @@ pub struct Problem {
     /// On a version conflict: the version the record is at now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    /// On an action the current stage does not allow: the actions it does allow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_actions: Option<Vec<String>>,
 }
 
 impl ApiError {
@@ -114,6 +122,14 @@ impl ApiError {
                 errors,
                 current_version,
             ),
+            ApiError::NotAllowed { detail, .. } => (
+                StatusCode::CONFLICT,
+                "not-allowed",
+                "Not allowed in this state",
+                Some(detail),
+                vec![],
+                None,
+            ),
             ApiError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
@@ -153,6 +169,10 @@ impl ApiError {
     }
 
     pub fn into_problem(self) -> Problem {
+        let allowed_actions = match &self {
+            ApiError::NotAllowed { allowed, .. } => Some(allowed.clone()),
+            _ => None,
+        };
         let (status, kind, title, detail, errors, current_version) = self.parts();
         Problem {
             kind: format!("urn:rapport:problem:{kind}"),
@@ -161,6 +181,7 @@ impl ApiError {
             detail,
             errors,
             current_version,
+            allowed_actions,
         }
     }
 }
@@ -241,9 +262,29 @@ impl From<StoreError> for ApiError {
                 )],
             },
             StoreError::Invalid(errors) => ApiError::Validation(errors),
-            StoreError::Forbidden(errors) => {
-                ApiError::Forbidden("some of this belongs to another unit".into(), errors)
-            }
+            StoreError::Forbidden(errors) => ApiError::Forbidden(
+                errors.first().map_or_else(
+                    || "some of this belongs to another unit".to_owned(),
+                    |e| e.message.clone(),
+                ),
+                errors,
+            ),
+            StoreError::NotAllowed(n) => ApiError::NotAllowed {
+                detail: format!(
+                    "{n}; allowed now: {}",
+                    n.allowed
+                        .iter()
+                        .map(|a| a.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                allowed: n.allowed.iter().map(|a| a.as_str().to_owned()).collect(),
+            },
+            StoreError::StateConflict(detail) => ApiError::Conflict {
+                detail,
+                current_version: None,
+                errors: vec![],
+            },
             StoreError::InUse(by) => ApiError::Conflict {
                 detail: format!("still in use by {by}"),
                 current_version: None,

@@ -96,6 +96,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::customers::router())
         .merge(routes::encounters::router())
         .merge(routes::audit::router())
+        .merge(routes::recovery_config::router())
+        .merge(routes::cases::router())
 }
 
 async fn record_metrics(req: Request, next: Next) -> Response {

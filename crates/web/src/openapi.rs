@@ -24,6 +24,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "customers", description = "Customer profiles and important dates"),
         (name = "encounters", description = "The log of customer encounters"),
         (name = "audit", description = "Who changed what, and when"),
+        (name = "taxonomy", description = "Failure categories (outcome and process failures) and root causes"),
+        (name = "templates", description = "Response templates for an empathetic first contact, in Korean and English"),
+        (name = "sla", description = "SLA policies: response and resolution targets by severity, tier, channel and unit"),
+        (name = "compensation", description = "Fair compensation guidelines, service guarantees and the authority period"),
+        (name = "cases", description = "Recovery cases: stages, SLA clocks, messages, recovery actions and approvals"),
+        (name = "reports", description = "Recovery and service-quality reports, as JSON or CSV"),
     )
 )]
 struct ApiDoc;

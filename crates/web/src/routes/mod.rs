@@ -1,9 +1,11 @@
 //! One module per resource, each with its own `router()`.
 
 pub mod audit;
+pub mod cases;
 pub mod customers;
 pub mod employees;
 pub mod encounters;
+pub mod recovery_config;
 pub mod system;
 pub mod touchpoints;
 pub mod units;
