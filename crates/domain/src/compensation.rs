@@ -169,9 +169,7 @@ pub struct Guideline {
 }
 
 /// What a service guarantee pays out when invoked.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PayoutKind {
     Refund,
@@ -348,28 +346,36 @@ mod tests {
 
     #[test]
     fn a_guideline_defaults_to_every_tier() {
-        let g = guideline(json!({"category": "process.long_wait", "severity": 2, "currency": "KRW",
-                                 "min_minor": 5000, "max_minor": 20000}))
+        let g = guideline(
+            json!({"category": "process.long_wait", "severity": 2, "currency": "KRW",
+                   "min_minor": 5000, "max_minor": 20000}),
+        )
         .unwrap();
         assert_eq!(g.tier, None);
         assert_eq!(g.tier_str(), "*");
-        let g = guideline(json!({"category": "process.long_wait", "severity": 2, "tier": "vip",
-                                 "currency": "USD", "min_minor": 0, "max_minor": 0}))
+        let g = guideline(
+            json!({"category": "process.long_wait", "severity": 2, "tier": "vip",
+                   "currency": "USD", "min_minor": 0, "max_minor": 0}),
+        )
         .unwrap();
         assert_eq!(g.tier_str(), "vip");
     }
 
     #[test]
     fn bad_guideline_fields_are_named() {
-        let fields = guideline(json!({"category": "waiting", "severity": 5, "tier": "platinum",
-                                      "currency": "XYZ", "min_minor": -1, "max_minor": 10}))
+        let fields = guideline(
+            json!({"category": "waiting", "severity": 5, "tier": "platinum",
+                   "currency": "XYZ", "min_minor": -1, "max_minor": 10}),
+        )
         .unwrap_err();
         assert_eq!(
             fields,
             ["category", "severity", "tier", "currency", "min_minor"]
         );
-        let fields = guideline(json!({"category": "outcome.broken", "severity": 1, "currency": "KRW",
-                                      "min_minor": 10, "max_minor": 9}))
+        let fields = guideline(
+            json!({"category": "outcome.broken", "severity": 1, "currency": "KRW",
+                   "min_minor": 10, "max_minor": 9}),
+        )
         .unwrap_err();
         assert_eq!(fields, ["max_minor"]);
     }
@@ -394,12 +400,16 @@ mod tests {
 
     #[test]
     fn bad_guarantee_fields_are_named() {
-        let fields = guarantee(json!({"name": {"ko": "", "en": "x"}, "terms": {"ko": " ", "en": "y"},
-            "payout_kind": "voucher", "payout": {"amount_minor": 0, "currency": "KRW"}}))
+        let fields = guarantee(
+            json!({"name": {"ko": "", "en": "x"}, "terms": {"ko": " ", "en": "y"},
+                   "payout_kind": "voucher", "payout": {"amount_minor": 0, "currency": "KRW"}}),
+        )
         .unwrap_err();
         assert_eq!(fields, ["name.ko", "terms.ko", "payout.amount_minor"]);
-        let fields = guarantee(json!({"name": {"ko": "a", "en": "b"}, "terms": {"ko": "a", "en": "b"},
-            "payout_kind": "gift", "payout": {"amount_minor": 100, "currency": "ABC"}}))
+        let fields = guarantee(
+            json!({"name": {"ko": "a", "en": "b"}, "terms": {"ko": "a", "en": "b"},
+                   "payout_kind": "gift", "payout": {"amount_minor": 100, "currency": "ABC"}}),
+        )
         .unwrap_err();
         assert_eq!(fields, ["payout.currency"]);
     }

@@ -38,6 +38,9 @@ pub struct BenchArgs {
     /// Clients sending batches at the same time (one parses while another's batch is written).
     #[arg(long, default_value_t = 2)]
     batch_senders: usize,
+    /// Open cases in the SLA-sweep test (none of them due); 0 skips it.
+    #[arg(long, default_value_t = 1_000_000)]
+    sweep_cases: usize,
     /// Scale of the demo generation timing (1.0 = 1,000,000 encounters); 0 skips it.
     #[arg(long, default_value_t = 1.0)]
     demo_scale: f64,
@@ -70,6 +73,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         let single = single_posts(
             &server.base,
             &fixture,
+            "/api/v1/encounters",
+            |i| fixture.encounter(i),
             args.connections,
             Duration::from_secs(args.seconds),
         )
@@ -92,8 +97,42 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             args.batch_senders.max(1),
             batch.p50_ms
         );
+        let cases = single_posts(
+            &server.base,
+            &fixture,
+            "/api/v1/cases",
+            |i| fixture.case(i),
+            args.connections,
+            Duration::from_secs(args.seconds),
+        )
+        .await?;
+        println!(
+            "{name:<8} case creation POST:    {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  ({} requests, {} errors)",
+            cases.rate, cases.p50_ms, cases.p99_ms, cases.count, cases.errors
+        );
         server.stop().await;
         drop(db);
+        if args.sweep_cases > 0 {
+            let Some(db) = TestDb::new(*backend).await else {
+                unreachable!()
+            };
+            let fixture = Fixture::new(db.store.clone()).await?;
+            let started = Instant::now();
+            import_open_cases(db.store.as_ref(), &fixture, args.sweep_cases).await?;
+            let imported = started.elapsed().as_secs_f64();
+            let (p50, p99) = time_ms(100, || async {
+                let o = db.store.sweep_sla(Timestamp::now(), 500).await?;
+                if o.cases > 0 {
+                    bail!("the sweep found due work in a set built to have none");
+                }
+                Ok(())
+            })
+            .await?;
+            println!(
+                "{name:<8} SLA sweep, nothing due: p50 {p50:>6.2} ms  p99 {p99:>6.2} ms  ({} open cases, imported in {imported:.1} s)",
+                args.sweep_cases
+            );
+        }
         if args.demo_scale > 0.0 {
             let Some(db) = TestDb::new(*backend).await else {
                 unreachable!()
@@ -113,6 +152,20 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 summary.customers,
                 args.demo_scale
             );
+            let filter = rapport_store::SummaryFilter {
+                unit: None,
+                from: options.year_end.plus_seconds(-366 * 86_400),
+                to: options.year_end.plus_seconds(1),
+            };
+            let cases = db.store.recovery_summary(&filter).await?.cases;
+            let (p50, p99) = time_ms(20, || async {
+                db.store.recovery_summary(&filter).await?;
+                Ok(())
+            })
+            .await?;
+            println!(
+                "{name:<8} recovery summary, year: p50 {p50:>6.2} ms  p99 {p99:>6.2} ms  ({cases} cases, all units)"
+            );
         }
     }
     Ok(())
@@ -120,6 +173,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
 /// A unit with touchpoints, a customer and an agent token to post with.
 struct Fixture {
+    unit: Uuid,
     token: String,
     touchpoints: Vec<Uuid>,
     customer: Uuid,
@@ -170,9 +224,22 @@ impl Fixture {
             .create_token(&c, agent.id, "bench", &hash, None)
             .await?;
         Ok(Self {
+            unit: unit.id,
             token,
             touchpoints,
             customer: customer.id,
+        })
+    }
+
+    fn case(&self, i: usize) -> serde_json::Value {
+        let categories = rapport_domain::taxonomy::DEFAULT_CATEGORIES;
+        json!({
+            "source": "complaint", "channel": "in_person",
+            "touchpoint_id": self.touchpoints[i % self.touchpoints.len()],
+            "customer_id": if i.is_multiple_of(3) { Some(self.customer) } else { None },
+            "category": categories[i % categories.len()].code,
+            "severity": 1 + i % 4,
+            "description": "주문한 메뉴가 잘못 나왔습니다"
         })
     }
 
@@ -189,6 +256,62 @@ impl Fixture {
             "outcome": if i.is_multiple_of(17) { "failed" } else { "ok" }
         })
     }
+}
+
+/// Runs `f` `runs` times one after another; returns p50 and p99 in milliseconds.
+async fn time_ms<F, Fut>(runs: usize, f: F) -> anyhow::Result<(f64, f64)>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        f().await?;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    Ok((percentile(&times, 0.5), percentile(&times, 0.99)))
+}
+
+/// Open cases whose clocks all run out well after now, written through the bulk import.
+async fn import_open_cases(store: &dyn Store, fx: &Fixture, n: usize) -> anyhow::Result<()> {
+    let now = Timestamp::now();
+    let categories = rapport_domain::taxonomy::DEFAULT_CATEGORIES;
+    let mut done = 0;
+    while done < n {
+        let scripts: Vec<rapport_store::CaseScript> = (done..(done + 20_000).min(n))
+            .map(|i| {
+                let detected = now.plus_seconds(-((i % 600) as i64));
+                rapport_store::CaseScript {
+                    case: rapport_domain::case::NewCase {
+                        kind: rapport_domain::case::CaseKind::Failure,
+                        source: rapport_domain::case::CaseSource::Complaint,
+                        channel: rapport_domain::contact::Channel::InPerson,
+                        unit_id: Some(fx.unit),
+                        touchpoint_id: Some(fx.touchpoints[i % fx.touchpoints.len()]),
+                        customer_id: None,
+                        encounter_id: None,
+                        category: categories[i % categories.len()].code.to_owned(),
+                        severity: rapport_domain::case::Severity::parse(
+                            "severity",
+                            1 + (i % 4) as i64,
+                        )
+                        .expect("1..=4"),
+                        assignee_id: None,
+                        description: "벤치마크".to_owned(),
+                        occurred_at: detected,
+                        detected_at: detected,
+                    },
+                    opened_by: None,
+                    steps: vec![],
+                }
+            })
+            .collect();
+        done += scripts.len();
+        store.import_cases(&scripts, now).await?;
+    }
+    Ok(())
 }
 
 struct Server {
@@ -247,6 +370,8 @@ async fn connect(
 async fn single_posts(
     base: &str,
     fx: &Fixture,
+    path: &'static str,
+    body: impl Fn(usize) -> serde_json::Value,
     connections: usize,
     duration: Duration,
 ) -> anyhow::Result<Figures> {
@@ -254,7 +379,7 @@ async fn single_posts(
     // Pre-serialised bodies keep client work out of the measured loop.
     let bodies: Arc<Vec<bytes::Bytes>> = Arc::new(
         (0..1000)
-            .map(|i| bytes::Bytes::from(fx.encounter(i).to_string()))
+            .map(|i| bytes::Bytes::from(body(i).to_string()))
             .collect(),
     );
     let auth = format!("Bearer {}", fx.token);
@@ -269,7 +394,7 @@ async fn single_posts(
             let mut errors = 0usize;
             let mut i = c;
             while Instant::now() < deadline {
-                let req = hyper::Request::post("/api/v1/encounters")
+                let req = hyper::Request::post(path)
                     .header("host", addr.as_str())
                     .header("authorization", auth.as_str())
                     .header("content-type", "application/json")

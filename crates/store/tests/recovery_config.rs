@@ -35,7 +35,12 @@ async fn unit(db: &TestDb, ko: &str) -> Uuid {
         .id
 }
 
-fn category(code: &str, kind: &str, ko: &str, active: bool) -> rapport_domain::taxonomy::NewCategory {
+fn category(
+    code: &str,
+    kind: &str,
+    ko: &str,
+    active: bool,
+) -> rapport_domain::taxonomy::NewCategory {
     serde_json::from_value::<CategoryInput>(json!({
         "code": code, "kind": kind, "name": {"ko": ko, "en": "Parking"},
         "description": {"ko": "주차 공간이 부족했습니다.", "en": "No place to park."},
@@ -46,7 +51,12 @@ fn category(code: &str, kind: &str, ko: &str, active: bool) -> rapport_domain::t
     .unwrap()
 }
 
-fn template(code: &str, locale: &str, part: &str, title: &str) -> rapport_domain::templates::NewTemplate {
+fn template(
+    code: &str,
+    locale: &str,
+    part: &str,
+    title: &str,
+) -> rapport_domain::templates::NewTemplate {
     serde_json::from_value::<TemplateInput>(json!({
         "code": code, "locale": locale, "part": part, "title": title,
         "body": "{{customer_name}} 고객님, 불편을 드려 죄송합니다."
@@ -84,7 +94,10 @@ fn guideline(body: Value) -> rapport_domain::compensation::NewGuideline {
         .unwrap()
 }
 
-fn guarantee(unit: Option<Uuid>, payout: Option<i64>) -> rapport_domain::compensation::NewGuarantee {
+fn guarantee(
+    unit: Option<Uuid>,
+    payout: Option<i64>,
+) -> rapport_domain::compensation::NewGuarantee {
     serde_json::from_value::<GuaranteeInput>(json!({
         "name": {"ko": "30분 보장", "en": "30-minute promise"},
         "terms": {"ko": "30분 안에 음식이 나오지 않으면 환불해 드립니다.",
@@ -185,7 +198,9 @@ both_backends!(
         let mut renamed = first.to_new();
         renamed.name.ko = "다른 이름".into();
         renamed.active = false;
-        s.update_category(&c, first.code, 1, &renamed).await.unwrap();
+        s.update_category(&c, first.code, 1, &renamed)
+            .await
+            .unwrap();
         let ko_apology = s
             .list_templates(
                 &TemplateFilter {
@@ -232,7 +247,10 @@ both_backends!(
         let s = &db.store;
         let c = Change::system();
         let created = s
-            .create_category(&c, &category("process.parking", "process", "주차 불편", true))
+            .create_category(
+                &c,
+                &category("process.parking", "process", "주차 불편", true),
+            )
             .await
             .unwrap();
         assert_eq!(created.version, 1);
@@ -245,23 +263,47 @@ both_backends!(
             .create_category(&c, &category("process.parking", "process", "중복", true))
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::Duplicate { field: "code" }), "{err:?}");
+        assert!(
+            matches!(err, StoreError::Duplicate { field: "code" }),
+            "{err:?}"
+        );
 
         let updated = s
-            .update_category(&c, "process.parking", 1, &category("process.parking", "process", "주차 문제", true))
+            .update_category(
+                &c,
+                "process.parking",
+                1,
+                &category("process.parking", "process", "주차 문제", true),
+            )
             .await
             .unwrap();
-        assert_eq!((updated.version, updated.name.ko.as_str()), (2, "주차 문제"));
+        assert_eq!(
+            (updated.version, updated.name.ko.as_str()),
+            (2, "주차 문제")
+        );
         // A stale version changes nothing.
         let err = s
-            .update_category(&c, "process.parking", 1, &category("process.parking", "process", "덮어쓰기", false))
+            .update_category(
+                &c,
+                "process.parking",
+                1,
+                &category("process.parking", "process", "덮어쓰기", false),
+            )
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::VersionConflict { current: 2 }), "{err:?}");
+        assert!(
+            matches!(err, StoreError::VersionConflict { current: 2 }),
+            "{err:?}"
+        );
         assert_eq!(s.get_category("process.parking").await.unwrap(), updated);
         // The code is the key and stays.
         let err = s
-            .update_category(&c, "process.parking", 2, &category("process.car_park", "process", "주차", true))
+            .update_category(
+                &c,
+                "process.parking",
+                2,
+                &category("process.car_park", "process", "주차", true),
+            )
             .await
             .unwrap_err();
         assert!(
@@ -269,14 +311,24 @@ both_backends!(
             "{err:?}"
         );
         let err = s
-            .update_category(&c, "process.nowhere", 1, &category("process.nowhere", "process", "없음", true))
+            .update_category(
+                &c,
+                "process.nowhere",
+                1,
+                &category("process.nowhere", "process", "없음", true),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::NotFound), "{err:?}");
 
         // Deactivated: still readable and listed, marked inactive.
         let retired = s
-            .update_category(&c, "process.parking", 2, &category("process.parking", "process", "주차 문제", false))
+            .update_category(
+                &c,
+                "process.parking",
+                2,
+                &category("process.parking", "process", "주차 문제", false),
+            )
             .await
             .unwrap();
         assert!(!retired.active);
@@ -312,10 +364,19 @@ both_backends!(
             .parse()
             .unwrap()
         };
-        let created = s.create_root_cause(&c, &input("야간 근무", true)).await.unwrap();
+        let created = s
+            .create_root_cause(&c, &input("야간 근무", true))
+            .await
+            .unwrap();
         assert_eq!(created.description, None);
-        let err = s.create_root_cause(&c, &input("중복", true)).await.unwrap_err();
-        assert!(matches!(err, StoreError::Duplicate { field: "code" }), "{err:?}");
+        let err = s
+            .create_root_cause(&c, &input("중복", true))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Duplicate { field: "code" }),
+            "{err:?}"
+        );
         s.update_root_cause(&c, "cause.night_shift", 1, &input("야간", false))
             .await
             .unwrap();
@@ -323,7 +384,10 @@ both_backends!(
             .update_root_cause(&c, "cause.night_shift", 1, &input("덮어쓰기", true))
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::VersionConflict { current: 2 }), "{err:?}");
+        assert!(
+            matches!(err, StoreError::VersionConflict { current: 2 }),
+            "{err:?}"
+        );
         let back = s.get_root_cause("cause.night_shift").await.unwrap();
         assert_eq!((back.name.ko.as_str(), back.active), ("야간", false));
         assert!(matches!(
@@ -343,19 +407,28 @@ both_backends!(
         let s = &db.store;
         let c = Change::system();
         let created = s
-            .create_template(&c, &template("apology.parking", "ko", "apology", "주차 사과"))
+            .create_template(
+                &c,
+                &template("apology.parking", "ko", "apology", "주차 사과"),
+            )
             .await
             .unwrap();
         assert_eq!(created.part, TemplatePart::Apology);
         // The same code in the other language is another template; in the same one it is taken.
-        s.create_template(&c, &template("apology.parking", "en", "apology", "Parking apology"))
-            .await
-            .unwrap();
+        s.create_template(
+            &c,
+            &template("apology.parking", "en", "apology", "Parking apology"),
+        )
+        .await
+        .unwrap();
         let err = s
             .create_template(&c, &template("apology.parking", "ko", "apology", "중복"))
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::Duplicate { field: "code" }), "{err:?}");
+        assert!(
+            matches!(err, StoreError::Duplicate { field: "code" }),
+            "{err:?}"
+        );
 
         let filter = TemplateFilter {
             locale: Some(rapport_domain::customer::Locale::Ko),
@@ -375,32 +448,63 @@ both_backends!(
         }
         let expected = DEFAULT_TEMPLATES
             .iter()
-            .filter(|t| t.locale == rapport_domain::customer::Locale::Ko && t.part == TemplatePart::Apology)
+            .filter(|t| {
+                t.locale == rapport_domain::customer::Locale::Ko && t.part == TemplatePart::Apology
+            })
             .count()
             + 1;
         assert_eq!(seen.len(), expected);
-        assert!(seen.iter().all(|t| t.part == TemplatePart::Apology
-            && t.locale == rapport_domain::customer::Locale::Ko));
+        assert!(
+            seen.iter().all(|t| t.part == TemplatePart::Apology
+                && t.locale == rapport_domain::customer::Locale::Ko)
+        );
 
         let updated = s
-            .update_template(&c, created.id, 1, &template("apology.parking", "ko", "apology", "주차 관련 사과"))
+            .update_template(
+                &c,
+                created.id,
+                1,
+                &template("apology.parking", "ko", "apology", "주차 관련 사과"),
+            )
             .await
             .unwrap();
         assert_eq!(updated.version, 2);
         let err = s
-            .update_template(&c, created.id, 1, &template("apology.parking", "ko", "apology", "덮어쓰기"))
+            .update_template(
+                &c,
+                created.id,
+                1,
+                &template("apology.parking", "ko", "apology", "덮어쓰기"),
+            )
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::VersionConflict { current: 2 }), "{err:?}");
+        assert!(
+            matches!(err, StoreError::VersionConflict { current: 2 }),
+            "{err:?}"
+        );
         let err = s
-            .update_template(&c, created.id, 2, &template("apology.general", "ko", "apology", "충돌"))
+            .update_template(
+                &c,
+                created.id,
+                2,
+                &template("apology.general", "ko", "apology", "충돌"),
+            )
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::Duplicate { field: "code" }), "{err:?}");
-        assert_eq!(s.get_template(created.id).await.unwrap().title, "주차 관련 사과");
+        assert!(
+            matches!(err, StoreError::Duplicate { field: "code" }),
+            "{err:?}"
+        );
+        assert_eq!(
+            s.get_template(created.id).await.unwrap().title,
+            "주차 관련 사과"
+        );
 
         let err = s.delete_template(&c, created.id, 1).await.unwrap_err();
-        assert!(matches!(err, StoreError::VersionConflict { current: 2 }), "{err:?}");
+        assert!(
+            matches!(err, StoreError::VersionConflict { current: 2 }),
+            "{err:?}"
+        );
         s.get_template(created.id).await.unwrap();
         s.delete_template(&c, created.id, 2).await.unwrap();
         assert!(matches!(
@@ -438,7 +542,10 @@ both_backends!(
             .unwrap();
         assert_eq!(vip.severities, [1, 2], "sorted, without repeats");
         let local = s
-            .create_sla_policy(&c, &policy(json!({"name": "부산 전용", "position": 5, "unit_id": busan})))
+            .create_sla_policy(
+                &c,
+                &policy(json!({"name": "부산 전용", "position": 5, "unit_id": busan})),
+            )
             .await
             .unwrap();
         let order: Vec<Uuid> = s
@@ -461,7 +568,10 @@ both_backends!(
             .update_sla_policy(&c, vip.id, 2, &policy(json!({"name": "x"})))
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::VersionConflict { current: 1 }), "{err:?}");
+        assert!(
+            matches!(err, StoreError::VersionConflict { current: 1 }),
+            "{err:?}"
+        );
         assert_eq!(s.get_sla_policy(vip.id).await.unwrap(), vip);
 
         // A case filed under the policy keeps it from being deleted; deactivating works.
@@ -484,13 +594,23 @@ both_backends!(
         assert!(matches!(err, StoreError::InUse(_)), "{err:?}");
         s.get_sla_policy(local.id).await.unwrap();
         let off = s
-            .update_sla_policy(&c, local.id, 1, &policy(json!({"name": "부산 전용", "position": 5, "unit_id": busan, "active": false})))
+            .update_sla_policy(
+                &c,
+                local.id,
+                1,
+                &policy(
+                    json!({"name": "부산 전용", "position": 5, "unit_id": busan, "active": false}),
+                ),
+            )
             .await
             .unwrap();
         assert!(!off.active && off.version == 2);
 
         let err = s.delete_sla_policy(&c, vip.id, 7).await.unwrap_err();
-        assert!(matches!(err, StoreError::VersionConflict { current: 1 }), "{err:?}");
+        assert!(
+            matches!(err, StoreError::VersionConflict { current: 1 }),
+            "{err:?}"
+        );
         s.delete_sla_policy(&c, vip.id, 1).await.unwrap();
         assert!(matches!(
             s.get_sla_policy(vip.id).await.unwrap_err(),
@@ -515,7 +635,10 @@ both_backends!(
         let s = &db.store;
         let c = Change::system();
         let err = s
-            .create_guideline(&c, &guideline(json!({"category": "process.teleport_delay"})))
+            .create_guideline(
+                &c,
+                &guideline(json!({"category": "process.teleport_delay"})),
+            )
             .await
             .unwrap_err();
         assert!(
@@ -528,7 +651,10 @@ both_backends!(
             .create_guideline(&c, &guideline(json!({"tier": "vip", "max_minor": 50000})))
             .await
             .unwrap();
-        let err = s.create_guideline(&c, &guideline(json!({}))).await.unwrap_err();
+        let err = s
+            .create_guideline(&c, &guideline(json!({})))
+            .await
+            .unwrap_err();
         assert!(matches!(err, StoreError::Duplicate { .. }), "{err:?}");
         s.create_guideline(&c, &guideline(json!({"category": "outcome.wrong_item"})))
             .await
@@ -552,27 +678,40 @@ both_backends!(
             .unwrap_err();
         assert!(matches!(err, StoreError::Duplicate { .. }), "{err:?}");
         let raised = s
-            .update_guideline(&c, vip.id, 1, &guideline(json!({"tier": "vip", "max_minor": 80000})))
+            .update_guideline(
+                &c,
+                vip.id,
+                1,
+                &guideline(json!({"tier": "vip", "max_minor": 80000})),
+            )
             .await
             .unwrap();
         assert_eq!((raised.version, raised.max_minor), (2, 80000));
         let err = s
-            .update_guideline(&c, vip.id, 1, &guideline(json!({"tier": "vip", "min_minor": 0, "max_minor": 1})))
+            .update_guideline(
+                &c,
+                vip.id,
+                1,
+                &guideline(json!({"tier": "vip", "min_minor": 0, "max_minor": 1})),
+            )
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::VersionConflict { current: 2 }), "{err:?}");
+        assert!(
+            matches!(err, StoreError::VersionConflict { current: 2 }),
+            "{err:?}"
+        );
         assert_eq!(s.get_guideline(vip.id).await.unwrap().max_minor, 80000);
         let err = s.delete_guideline(&c, vip.id, 1).await.unwrap_err();
-        assert!(matches!(err, StoreError::VersionConflict { current: 2 }), "{err:?}");
+        assert!(
+            matches!(err, StoreError::VersionConflict { current: 2 }),
+            "{err:?}"
+        );
         s.delete_guideline(&c, vip.id, 2).await.unwrap();
         assert!(matches!(
             s.get_guideline(vip.id).await.unwrap_err(),
             StoreError::NotFound
         ));
-        assert_eq!(
-            audit_actions(&db, "compensation_guideline").await.len(),
-            5
-        );
+        assert_eq!(audit_actions(&db, "compensation_guideline").await.len(), 5);
     }
 );
 
@@ -583,8 +722,14 @@ both_backends!(
         let c = Change::system();
         let gangnam = unit(&db, "강남점").await;
         let busan = unit(&db, "부산점").await;
-        let everywhere = s.create_guarantee(&c, &guarantee(None, None)).await.unwrap();
-        assert_eq!(everywhere.payout, None, "the amount is entered when invoked");
+        let everywhere = s
+            .create_guarantee(&c, &guarantee(None, None))
+            .await
+            .unwrap();
+        assert_eq!(
+            everywhere.payout, None,
+            "the amount is entered when invoked"
+        );
         let local = s
             .create_guarantee(&c, &guarantee(Some(gangnam), Some(15000)))
             .await
@@ -624,7 +769,10 @@ both_backends!(
             .update_guarantee(&c, local.id, 3, &guarantee(Some(gangnam), Some(1)))
             .await
             .unwrap_err();
-        assert!(matches!(err, StoreError::VersionConflict { current: 1 }), "{err:?}");
+        assert!(
+            matches!(err, StoreError::VersionConflict { current: 1 }),
+            "{err:?}"
+        );
         assert_eq!(s.get_guarantee(local.id).await.unwrap(), local);
 
         // Invoked from a case: the guarantee stays, and can be switched off.
@@ -657,9 +805,15 @@ both_backends!(
             )
             .await
             .unwrap();
-        s.act_on_case(&c, None, case.id, None, &CaseCommand::Acknowledge { note: None })
-            .await
-            .unwrap();
+        s.act_on_case(
+            &c,
+            None,
+            case.id,
+            None,
+            &CaseCommand::Acknowledge { note: None },
+        )
+        .await
+        .unwrap();
         s.request_recovery_action(
             &Change::by(agent.employee_id),
             &agent,
@@ -677,7 +831,12 @@ both_backends!(
         assert!(matches!(err, StoreError::InUse(_)), "{err:?}");
         let mut off = guarantee(Some(gangnam), Some(15000));
         off.active = false;
-        assert!(!s.update_guarantee(&c, local.id, 1, &off).await.unwrap().active);
+        assert!(
+            !s.update_guarantee(&c, local.id, 1, &off)
+                .await
+                .unwrap()
+                .active
+        );
 
         s.delete_guarantee(&c, everywhere.id, 1).await.unwrap();
         assert!(matches!(

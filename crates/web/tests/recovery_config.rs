@@ -4,9 +4,9 @@
 mod common;
 
 use common::{TestApp, fields, id_of, problem};
+use rapport_store::Change;
 use rapport_store::both_backends;
 use rapport_store::testing::TestDb;
-use rapport_store::Change;
 use serde_json::{Value, json};
 
 async fn json_of(r: reqwest::Response, status: u16) -> Value {
@@ -34,7 +34,9 @@ both_backends!(
         let app = TestApp::spawn(db).await;
         let unit = app.unit("강남점").await;
         let (_, viewer) = app.staff(Some(unit), "viewer", "viewer@test.example").await;
-        let (_, manager) = app.staff(Some(unit), "manager", "manager@test.example").await;
+        let (_, manager) = app
+            .staff(Some(unit), "manager", "manager@test.example")
+            .await;
 
         let list = json_of(app.get("/api/v1/taxonomy/categories", &viewer).await, 200).await;
         let items = list["items"].as_array().unwrap();
@@ -57,7 +59,10 @@ both_backends!(
             app.post(
                 "/api/v1/taxonomy/categories",
                 &app.admin,
-                &with(body.clone(), json!({"code": "outcome.parking", "name": {"ko": "", "en": "x"}})),
+                &with(
+                    body.clone(),
+                    json!({"code": "outcome.parking", "name": {"ko": "", "en": "x"}}),
+                ),
             )
             .await,
             422,
@@ -70,7 +75,10 @@ both_backends!(
             201,
         )
         .await;
-        assert_eq!((created["version"].as_i64(), created["active"].as_bool()), (Some(1), Some(true)));
+        assert_eq!(
+            (created["version"].as_i64(), created["active"].as_bool()),
+            (Some(1), Some(true))
+        );
         let p = problem(
             app.post("/api/v1/taxonomy/categories", &app.admin, &body)
                 .await,
@@ -82,14 +90,28 @@ both_backends!(
         // Versioned updates: a stale one changes nothing.
         let path = "/api/v1/taxonomy/categories/process.parking";
         json_of(
-            app.put(path, &app.admin, &with(category("process.parking", "주차 문제"), json!({"version": 1})))
-                .await,
+            app.put(
+                path,
+                &app.admin,
+                &with(
+                    category("process.parking", "주차 문제"),
+                    json!({"version": 1}),
+                ),
+            )
+            .await,
             200,
         )
         .await;
         let p = problem(
-            app.put(path, &app.admin, &with(category("process.parking", "덮어쓰기"), json!({"version": 1})))
-                .await,
+            app.put(
+                path,
+                &app.admin,
+                &with(
+                    category("process.parking", "덮어쓰기"),
+                    json!({"version": 1}),
+                ),
+            )
+            .await,
             409,
         )
         .await;
@@ -111,14 +133,20 @@ both_backends!(
             app.put(
                 path,
                 &app.admin,
-                &with(category("process.parking", "주차 문제"), json!({"version": 2, "active": false})),
+                &with(
+                    category("process.parking", "주차 문제"),
+                    json!({"version": 2, "active": false}),
+                ),
             )
             .await,
             200,
         )
         .await;
         assert_eq!(retired["active"], false);
-        assert_eq!(json_of(app.get(path, &viewer).await, 200).await["active"], false);
+        assert_eq!(
+            json_of(app.get(path, &viewer).await, 200).await["active"],
+            false
+        );
         let active = json_of(
             app.get("/api/v1/taxonomy/categories?active=true", &viewer)
                 .await,
@@ -150,7 +178,8 @@ both_backends!(
         .await;
 
         // Root causes: same shape.
-        let cause = json!({"code": "cause.night_shift", "name": {"ko": "야간 근무", "en": "Night shift"}});
+        let cause =
+            json!({"code": "cause.night_shift", "name": {"ko": "야간 근무", "en": "Night shift"}});
         json_of(
             app.post("/api/v1/taxonomy/root-causes", &app.admin, &cause)
                 .await,
@@ -189,7 +218,9 @@ both_backends!(
         let app = TestApp::spawn(db).await;
         let unit = app.unit("강남점").await;
         let (_, agent) = app.staff(Some(unit), "agent", "agent@test.example").await;
-        let (_, manager) = app.staff(Some(unit), "manager", "manager@test.example").await;
+        let (_, manager) = app
+            .staff(Some(unit), "manager", "manager@test.example")
+            .await;
 
         let first = json_of(
             app.get("/api/v1/templates?locale=en&part=apology&limit=2", &agent)
@@ -215,7 +246,10 @@ both_backends!(
             .chain(second["items"].as_array().unwrap())
             .collect();
         assert!(all.len() >= 3, "general, outcome and process apologies");
-        assert!(all.iter().all(|t| t["locale"] == "en" && t["part"] == "apology"));
+        assert!(
+            all.iter()
+                .all(|t| t["locale"] == "en" && t["part"] == "apology")
+        );
         let p = problem(app.get("/api/v1/templates?locale=fr", &agent).await, 422).await;
         assert_eq!(fields(&p), ["locale"]);
 
@@ -239,18 +273,33 @@ both_backends!(
 
         let path = format!("/api/v1/templates/{id}");
         json_of(
-            app.put(&path, &app.admin, &with(body.clone(), json!({"version": 1, "title": "주차 관련 사과"})))
-                .await,
+            app.put(
+                &path,
+                &app.admin,
+                &with(
+                    body.clone(),
+                    json!({"version": 1, "title": "주차 관련 사과"}),
+                ),
+            )
+            .await,
             200,
         )
         .await;
         problem(
-            app.put(&path, &app.admin, &with(body.clone(), json!({"version": 1, "title": "덮어쓰기"})))
-                .await,
+            app.put(
+                &path,
+                &app.admin,
+                &with(body.clone(), json!({"version": 1, "title": "덮어쓰기"})),
+            )
+            .await,
             409,
         )
         .await;
-        problem(app.delete(&format!("{path}?version=1"), &app.admin).await, 409).await;
+        problem(
+            app.delete(&format!("{path}?version=1"), &app.admin).await,
+            409,
+        )
+        .await;
         assert_eq!(
             json_of(app.get(&path, &agent).await, 200).await["title"],
             "주차 관련 사과"
@@ -275,14 +324,35 @@ both_backends!(
         let app = TestApp::spawn(db).await;
         let gangnam = app.unit("강남점").await;
         let busan = app.unit("부산점").await;
-        let (_, manager) = app.staff(Some(gangnam), "manager", "manager@test.example").await;
-        let (_, agent) = app.staff(Some(gangnam), "agent", "agent@test.example").await;
-        let (_, busan_manager) = app.staff(Some(busan), "manager", "busan@test.example").await;
+        let (_, manager) = app
+            .staff(Some(gangnam), "manager", "manager@test.example")
+            .await;
+        let (_, agent) = app
+            .staff(Some(gangnam), "agent", "agent@test.example")
+            .await;
+        let (_, busan_manager) = app
+            .staff(Some(busan), "manager", "busan@test.example")
+            .await;
 
         // A unit's managers manage its policies; other units' and global ones are refused.
-        problem(app.post("/api/v1/sla-policies", &agent, &policy(Some(gangnam))).await, 403).await;
-        problem(app.post("/api/v1/sla-policies", &manager, &policy(Some(busan))).await, 403).await;
-        problem(app.post("/api/v1/sla-policies", &manager, &policy(None)).await, 403).await;
+        problem(
+            app.post("/api/v1/sla-policies", &agent, &policy(Some(gangnam)))
+                .await,
+            403,
+        )
+        .await;
+        problem(
+            app.post("/api/v1/sla-policies", &manager, &policy(Some(busan)))
+                .await,
+            403,
+        )
+        .await;
+        problem(
+            app.post("/api/v1/sla-policies", &manager, &policy(None))
+                .await,
+            403,
+        )
+        .await;
         let own = json_of(
             app.post("/api/v1/sla-policies", &manager, &policy(Some(gangnam)))
                 .await,
@@ -292,8 +362,12 @@ both_backends!(
         assert_eq!(own["severities"], json!([1, 2]));
         let own_id = own["id"].as_str().unwrap().to_owned();
         let global = json_of(
-            app.post("/api/v1/sla-policies", &app.admin, &with(policy(None), json!({"position": 20})))
-                .await,
+            app.post(
+                "/api/v1/sla-policies",
+                &app.admin,
+                &with(policy(None), json!({"position": 20})),
+            )
+            .await,
             201,
         )
         .await;
@@ -301,7 +375,10 @@ both_backends!(
             app.post(
                 "/api/v1/sla-policies",
                 &manager,
-                &with(policy(Some(gangnam)), json!({"warn_share": 2, "severities": [9], "name": ""})),
+                &with(
+                    policy(Some(gangnam)),
+                    json!({"warn_share": 2, "severities": [9], "name": ""}),
+                ),
             )
             .await,
             422,
@@ -322,37 +399,72 @@ both_backends!(
         let path = format!("/api/v1/sla-policies/{own_id}");
         problem(app.get(&path, &busan_manager).await, 404).await;
         problem(
-            app.put(&path, &busan_manager, &with(policy(Some(busan)), json!({"version": 1})))
-                .await,
+            app.put(
+                &path,
+                &busan_manager,
+                &with(policy(Some(busan)), json!({"version": 1})),
+            )
+            .await,
             404,
         )
         .await;
         // A manager cannot touch a global policy nor turn a unit's into a global one.
         let global_path = format!("/api/v1/sla-policies/{}", global["id"].as_str().unwrap());
         problem(
-            app.put(&global_path, &manager, &with(policy(Some(gangnam)), json!({"version": 1})))
+            app.put(
+                &global_path,
+                &manager,
+                &with(policy(Some(gangnam)), json!({"version": 1})),
+            )
+            .await,
+            403,
+        )
+        .await;
+        problem(
+            app.put(&path, &manager, &with(policy(None), json!({"version": 1})))
                 .await,
             403,
         )
         .await;
-        problem(app.put(&path, &manager, &with(policy(None), json!({"version": 1}))).await, 403).await;
-        problem(app.delete(&format!("{global_path}?version=1"), &manager).await, 403).await;
+        problem(
+            app.delete(&format!("{global_path}?version=1"), &manager)
+                .await,
+            403,
+        )
+        .await;
 
         // Versioned: a stale update changes nothing.
         json_of(
-            app.put(&path, &manager, &with(policy(Some(gangnam)), json!({"version": 1, "name": "VIP 전화 응대"})))
-                .await,
+            app.put(
+                &path,
+                &manager,
+                &with(
+                    policy(Some(gangnam)),
+                    json!({"version": 1, "name": "VIP 전화 응대"}),
+                ),
+            )
+            .await,
             200,
         )
         .await;
         let p = problem(
-            app.put(&path, &manager, &with(policy(Some(gangnam)), json!({"version": 1, "name": "덮어쓰기"})))
-                .await,
+            app.put(
+                &path,
+                &manager,
+                &with(
+                    policy(Some(gangnam)),
+                    json!({"version": 1, "name": "덮어쓰기"}),
+                ),
+            )
+            .await,
             409,
         )
         .await;
         assert_eq!(p["current_version"], 2);
-        assert_eq!(json_of(app.get(&path, &agent).await, 200).await["name"], "VIP 전화 응대");
+        assert_eq!(
+            json_of(app.get(&path, &agent).await, 200).await["name"],
+            "VIP 전화 응대"
+        );
 
         // In use by a case: deleting is refused, deactivating works.
         let case = app
@@ -408,12 +520,18 @@ both_backends!(
     |db: TestDb| async move {
         let app = TestApp::spawn(db).await;
         let unit = app.unit("강남점").await;
-        let (_, manager) = app.staff(Some(unit), "manager", "manager@test.example").await;
+        let (_, manager) = app
+            .staff(Some(unit), "manager", "manager@test.example")
+            .await;
         let (_, viewer) = app.staff(Some(unit), "viewer", "viewer@test.example").await;
 
         problem(
-            app.post("/api/v1/compensation-guidelines", &manager, &guideline(json!({})))
-                .await,
+            app.post(
+                "/api/v1/compensation-guidelines",
+                &manager,
+                &guideline(json!({})),
+            )
+            .await,
             403,
         )
         .await;
@@ -441,15 +559,23 @@ both_backends!(
         .await;
         assert_eq!(fields(&p), ["tier", "currency", "max_minor"]);
         let created = json_of(
-            app.post("/api/v1/compensation-guidelines", &app.admin, &guideline(json!({})))
-                .await,
+            app.post(
+                "/api/v1/compensation-guidelines",
+                &app.admin,
+                &guideline(json!({})),
+            )
+            .await,
             201,
         )
         .await;
         let id = created["id"].as_str().unwrap();
         problem(
-            app.post("/api/v1/compensation-guidelines", &app.admin, &guideline(json!({})))
-                .await,
+            app.post(
+                "/api/v1/compensation-guidelines",
+                &app.admin,
+                &guideline(json!({})),
+            )
+            .await,
             409,
         )
         .await;
@@ -477,24 +603,40 @@ both_backends!(
 
         let path = format!("/api/v1/compensation-guidelines/{id}");
         problem(
-            app.put(&path, &manager, &guideline(json!({"version": 1}))).await,
+            app.put(&path, &manager, &guideline(json!({"version": 1})))
+                .await,
             403,
         )
         .await;
         json_of(
-            app.put(&path, &app.admin, &guideline(json!({"version": 1, "max_minor": 30000})))
-                .await,
+            app.put(
+                &path,
+                &app.admin,
+                &guideline(json!({"version": 1, "max_minor": 30000})),
+            )
+            .await,
             200,
         )
         .await;
         problem(
-            app.put(&path, &app.admin, &guideline(json!({"version": 1, "max_minor": 99999})))
-                .await,
+            app.put(
+                &path,
+                &app.admin,
+                &guideline(json!({"version": 1, "max_minor": 99999})),
+            )
+            .await,
             409,
         )
         .await;
-        assert_eq!(json_of(app.get(&path, &viewer).await, 200).await["max_minor"], 30000);
-        problem(app.delete(&format!("{path}?version=2"), &manager).await, 403).await;
+        assert_eq!(
+            json_of(app.get(&path, &viewer).await, 200).await["max_minor"],
+            30000
+        );
+        problem(
+            app.delete(&format!("{path}?version=2"), &manager).await,
+            403,
+        )
+        .await;
         let r = app.delete(&format!("{path}?version=2"), &app.admin).await;
         assert_eq!(r.status(), 204);
         problem(app.get(&path, &viewer).await, 404).await;
@@ -514,11 +656,23 @@ both_backends!(
         let app = TestApp::spawn(db).await;
         let gangnam = app.unit("강남점").await;
         let busan = app.unit("부산점").await;
-        let (_, manager) = app.staff(Some(gangnam), "manager", "manager@test.example").await;
+        let (_, manager) = app
+            .staff(Some(gangnam), "manager", "manager@test.example")
+            .await;
         let (_, busan_viewer) = app.staff(Some(busan), "viewer", "busan@test.example").await;
 
-        problem(app.post("/api/v1/guarantees", &manager, &guarantee(None)).await, 403).await;
-        problem(app.post("/api/v1/guarantees", &manager, &guarantee(Some(busan))).await, 403).await;
+        problem(
+            app.post("/api/v1/guarantees", &manager, &guarantee(None))
+                .await,
+            403,
+        )
+        .await;
+        problem(
+            app.post("/api/v1/guarantees", &manager, &guarantee(Some(busan)))
+                .await,
+            403,
+        )
+        .await;
         let p = problem(
             app.post(
                 "/api/v1/guarantees",
@@ -534,8 +688,11 @@ both_backends!(
             app.post(
                 "/api/v1/guarantees",
                 &manager,
-                &with(guarantee(Some(gangnam)), json!({"terms": {"ko": "", "en": "x"},
-                      "payout": {"amount_minor": -5, "currency": "KRW"}})),
+                &with(
+                    guarantee(Some(gangnam)),
+                    json!({"terms": {"ko": "", "en": "x"},
+                      "payout": {"amount_minor": -5, "currency": "KRW"}}),
+                ),
             )
             .await,
             422,
@@ -546,14 +703,22 @@ both_backends!(
             app.post(
                 "/api/v1/guarantees",
                 &manager,
-                &with(guarantee(Some(gangnam)), json!({"payout": {"amount_minor": 15000, "currency": "KRW"}})),
+                &with(
+                    guarantee(Some(gangnam)),
+                    json!({"payout": {"amount_minor": 15000, "currency": "KRW"}}),
+                ),
             )
             .await,
             201,
         )
         .await;
         assert_eq!(local["payout"]["amount_minor"], 15000);
-        let everywhere = json_of(app.post("/api/v1/guarantees", &app.admin, &guarantee(None)).await, 201).await;
+        let everywhere = json_of(
+            app.post("/api/v1/guarantees", &app.admin, &guarantee(None))
+                .await,
+            201,
+        )
+        .await;
         assert!(everywhere["payout"].is_null());
 
         let seen = json_of(app.get("/api/v1/guarantees", &busan_viewer).await, 200).await;
@@ -568,19 +733,37 @@ both_backends!(
         problem(app.get(&path, &busan_viewer).await, 404).await;
 
         json_of(
-            app.put(&path, &manager, &with(guarantee(Some(gangnam)), json!({"version": 1, "active": false})))
-                .await,
+            app.put(
+                &path,
+                &manager,
+                &with(
+                    guarantee(Some(gangnam)),
+                    json!({"version": 1, "active": false}),
+                ),
+            )
+            .await,
             200,
         )
         .await;
         problem(
-            app.put(&path, &manager, &with(guarantee(Some(gangnam)), json!({"version": 1})))
-                .await,
+            app.put(
+                &path,
+                &manager,
+                &with(guarantee(Some(gangnam)), json!({"version": 1})),
+            )
+            .await,
             409,
         )
         .await;
-        assert_eq!(json_of(app.get(&path, &manager).await, 200).await["active"], false);
-        let inactive = json_of(app.get("/api/v1/guarantees?active=false", &manager).await, 200).await;
+        assert_eq!(
+            json_of(app.get(&path, &manager).await, 200).await["active"],
+            false
+        );
+        let inactive = json_of(
+            app.get("/api/v1/guarantees?active=false", &manager).await,
+            200,
+        )
+        .await;
         assert_eq!(inactive["items"].as_array().unwrap().len(), 1);
         let r = app.delete(&format!("{path}?version=2"), &manager).await;
         assert_eq!(r.status(), 204);
@@ -592,25 +775,39 @@ both_backends!(
     |db: TestDb| async move {
         let app = TestApp::spawn(db).await;
         let unit = app.unit("강남점").await;
-        let (_, manager) = app.staff(Some(unit), "manager", "manager@test.example").await;
+        let (_, manager) = app
+            .staff(Some(unit), "manager", "manager@test.example")
+            .await;
         let got = json_of(app.get("/api/v1/settings/authority", &manager).await, 200).await;
         assert_eq!(got, json!({"period": "month"}));
         problem(
-            app.put("/api/v1/settings/authority", &manager, &json!({"period": "day"}))
-                .await,
+            app.put(
+                "/api/v1/settings/authority",
+                &manager,
+                &json!({"period": "day"}),
+            )
+            .await,
             403,
         )
         .await;
         let p = problem(
-            app.put("/api/v1/settings/authority", &app.admin, &json!({"period": "year"}))
-                .await,
+            app.put(
+                "/api/v1/settings/authority",
+                &app.admin,
+                &json!({"period": "year"}),
+            )
+            .await,
             422,
         )
         .await;
         assert_eq!(fields(&p), ["period"]);
         json_of(
-            app.put("/api/v1/settings/authority", &app.admin, &json!({"period": "week"}))
-                .await,
+            app.put(
+                "/api/v1/settings/authority",
+                &app.admin,
+                &json!({"period": "week"}),
+            )
+            .await,
             200,
         )
         .await;

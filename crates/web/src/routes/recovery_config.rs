@@ -19,8 +19,7 @@ use rapport_domain::sla::{SlaPolicy, SlaPolicyInput};
 use rapport_domain::taxonomy::{CategoryInput, RootCauseInput};
 use rapport_domain::templates::{TemplateInput, TemplatePart};
 use rapport_store::{
-    FailureCategory, GuaranteeFilter, GuidelineFilter, ResponseTemplate, RootCause,
-    TemplateFilter,
+    FailureCategory, GuaranteeFilter, GuidelineFilter, ResponseTemplate, RootCause, TemplateFilter,
 };
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
