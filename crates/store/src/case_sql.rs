@@ -288,6 +288,161 @@ macro_rules! impl_case_store {
                     Ok((warnings, breaches))
                 }
 
+                async fn insert_case_rows(tx: &mut Tx<'_>, cases: &[(&CaseRow, Option<Uuid>)]) -> Result<()> {
+                    for part in cases.chunks(500) {
+                        let mut qb = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO cases (id, version, number, kind, source, channel, unit_id, touchpoint_id, customer_id, \
+                             encounter_id, category, severity, tier, priority, priority_rank, stage, waiting_on_customer, \
+                             assignee_id, description, policy_id, follow_up_after_days, occurred_at, detected_at, acknowledged_at, \
+                             first_response_at, resolved_at, follow_up_due_at, follow_up_done_at, closed_at, reopened_count, \
+                             satisfaction, root_cause, root_cause_note, next_deadline, at_risk, breached, compensation_minor, \
+                             currency, created_by, created_at, updated_at) ",
+                        );
+                        qb.push_values(part, |mut b, (r, by)| {
+                            b.push_bind(r.id).push_bind(r.version).push_bind(&r.number).push_bind(&r.kind)
+                                .push_bind(&r.source).push_bind(&r.channel).push_bind(r.unit_id).push_bind(r.touchpoint_id)
+                                .push_bind(r.customer_id).push_bind(r.encounter_id).push_bind(&r.category).push_bind(r.severity)
+                                .push_bind(&r.tier).push_bind(&r.priority).push_bind(priority_rank(&r.priority)).push_bind(&r.stage)
+                                .push_bind(r.waiting_on_customer).push_bind(r.assignee_id).push_bind(&r.description)
+                                .push_bind(r.policy_id).push_bind(r.follow_up_after_days).push_bind(r.occurred_at)
+                                .push_bind(r.detected_at).push_bind(r.acknowledged_at).push_bind(r.first_response_at)
+                                .push_bind(r.resolved_at).push_bind(r.follow_up_due_at).push_bind(r.follow_up_done_at)
+                                .push_bind(r.closed_at).push_bind(r.reopened_count).push_bind(r.satisfaction)
+                                .push_bind(&r.root_cause).push_bind(&r.root_cause_note).push_bind(r.next_deadline)
+                                .push_bind(r.at_risk).push_bind(r.breached).push_bind(r.compensation_minor)
+                                .push_bind(&r.currency).push_bind(*by).push_bind(r.created_at).push_bind(r.updated_at);
+                        });
+                        qb.build().execute(&mut **tx).await?;
+                    }
+                    Ok(())
+                }
+
+                async fn insert_clock_rows(tx: &mut Tx<'_>, clocks: &[(Uuid, &Clock)]) -> Result<()> {
+                    for part in clocks.chunks(1000) {
+                        let mut qb = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO case_clocks (case_id, target, basis, target_micros, warn_micros, elapsed_micros, \
+                             running_since, due_at, warn_at, warned_at, breached_at, stopped_at, next_check_at) ",
+                        );
+                        qb.push_values(part, |mut b, (id, c)| {
+                            b.push_bind(*id).push_bind(c.target.as_str()).push_bind(basis_str(c.basis))
+                                .push_bind(c.target_micros).push_bind(c.warn_micros).push_bind(c.elapsed_micros)
+                                .push_bind(c.running_since.map(Timestamp::micros)).push_bind(c.due_at.map(Timestamp::micros))
+                                .push_bind(c.warn_at.map(Timestamp::micros)).push_bind(c.warned_at.map(Timestamp::micros))
+                                .push_bind(c.breached_at.map(Timestamp::micros)).push_bind(c.stopped_at.map(Timestamp::micros))
+                                .push_bind(c.next_check().map(Timestamp::micros));
+                        });
+                        qb.build().execute(&mut **tx).await?;
+                    }
+                    Ok(())
+                }
+
+                /// (case, at, actor, kind, details as JSON text)
+                async fn insert_event_rows(tx: &mut Tx<'_>, events: &[(Uuid, Timestamp, Option<Uuid>, String, String)]) -> Result<()> {
+                    for part in events.chunks(2000) {
+                        let mut qb = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO case_events (id, case_id, at, actor_id, kind, details) ",
+                        );
+                        qb.push_values(part, |mut b, (case_id, at, actor, kind, details)| {
+                            b.push_bind(Uuid::now_v7()).push_bind(*case_id).push_bind(at.micros())
+                                .push_bind(*actor).push_bind(kind).push_bind(details);
+                        });
+                        qb.build().execute(&mut **tx).await?;
+                    }
+                    Ok(())
+                }
+
+                /// Takes consecutive case numbers per year for the rows at `indexes`.
+                async fn number_cases(tx: &mut Tx<'_>, year: i64, rows: &mut [&mut CaseRow]) -> Result<()> {
+                    let n = rows.len() as i64;
+                    let last: Vec<(i64,)> = sqlx::query_as(
+                        "INSERT INTO case_counters (year, last) VALUES ($1, $2) \
+                         ON CONFLICT (year) DO UPDATE SET last = case_counters.last + $2 RETURNING last",
+                    )
+                    .bind(year)
+                    .bind(n)
+                    .fetch_all(&mut **tx)
+                    .await?;
+                    let first = last.first().map_or(1, |l| l.0 - n + 1);
+                    for (k, r) in rows.iter_mut().enumerate() {
+                        r.number = case_number(year as i32, first + k as i64);
+                    }
+                    Ok(())
+                }
+
+                /// Writes a group of new cases in one transaction; returns their numbers.
+                async fn write_case_group(pool: &sqlx::Pool<$db>, group: &mut [CaseWrite]) -> Result<Vec<String>> {
+                    let mut tx = pool.begin().await?;
+                    let mut years: Vec<i64> = group.iter().map(|w| w.year).collect();
+                    years.sort_unstable();
+                    years.dedup();
+                    for year in years {
+                        let mut rows: Vec<&mut CaseRow> =
+                            group.iter_mut().filter(|w| w.year == year).map(|w| &mut w.row).collect();
+                        Self::number_cases(&mut tx, year, &mut rows).await?;
+                    }
+                    let cases: Vec<(&CaseRow, Option<Uuid>)> = group.iter().map(|w| (&w.row, w.created_by)).collect();
+                    Self::insert_case_rows(&mut tx, &cases).await?;
+                    let clocks: Vec<(Uuid, &Clock)> =
+                        group.iter().flat_map(|w| w.clocks.iter().map(|c| (w.row.id, c))).collect();
+                    Self::insert_clock_rows(&mut tx, &clocks).await?;
+                    let mut events = Vec::with_capacity(group.len());
+                    let mut audit = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO audit_log (id, at, actor_id, action, entity, entity_id, details) ",
+                    );
+                    let mut details = Vec::with_capacity(group.len());
+                    for w in group.iter_mut() {
+                        w.details["number"] = serde_json::json!(w.row.number);
+                        let d = w.details.to_string();
+                        events.push((w.row.id, w.change.at, w.change.actor, "created".to_owned(), d.clone()));
+                        details.push((w.row.id, w.change, d));
+                    }
+                    Self::insert_event_rows(&mut tx, &events).await?;
+                    audit.push_values(&details, |mut b, (id, change, d)| {
+                        b.push_bind(Uuid::now_v7()).push_bind(change.at.micros()).push_bind(change.actor)
+                            .push_bind("case.create").push_bind("case").push_bind(*id).push_bind(d);
+                    });
+                    audit.build().execute(&mut *tx).await?;
+                    tx.commit().await?;
+                    Ok(group.iter().map(|w| w.row.number.clone()).collect())
+                }
+
+                pub(crate) fn spawn_case_writer(pool: sqlx::Pool<$db>) -> tokio::sync::mpsc::Sender<CaseWrite> {
+                    let (sender, mut rx) = tokio::sync::mpsc::channel::<CaseWrite>(4096);
+                    tokio::spawn(async move {
+                        while let Some(first) = rx.recv().await {
+                            let mut group = vec![first];
+                            while group.len() < CASE_GROUP_LIMIT {
+                                match rx.try_recv() {
+                                    Ok(next) => group.push(next),
+                                    Err(_) => break,
+                                }
+                            }
+                            match Self::write_case_group(&pool, &mut group).await {
+                                Ok(numbers) => {
+                                    for (w, n) in group.into_iter().zip(numbers) {
+                                        let _ = w.reply.send(Ok(n));
+                                    }
+                                }
+                                Err(e) if group.len() == 1 => {
+                                    let _ = group.pop().expect("one").reply.send(Err(e));
+                                }
+                                // One case's vanished reference must not fail the others: alone.
+                                Err(_) => {
+                                    for w in group {
+                                        let mut one = [w];
+                                        let result = Self::write_case_group(&pool, &mut one)
+                                            .await
+                                            .map(|mut n| n.pop().unwrap_or_default());
+                                        let [w] = one;
+                                        let _ = w.reply.send(result);
+                                    }
+                                }
+                            }
+                        }
+                    });
+                    sender
+                }
+
                 async fn insert_case(tx: &mut Tx<'_>, r: &CaseRow, policy_id: Option<Uuid>, rank: i64, created_by: Option<Uuid>) -> Result<()> {
                     sqlx::query(
                         "INSERT INTO cases (id, version, number, kind, source, channel, unit_id, touchpoint_id, customer_id, \
@@ -421,13 +576,20 @@ macro_rules! impl_case_store {
                             None => errors.push(FieldError::new("encounter_id", "unknown", "no encounter has this id")),
                         }
                     }
-                    let row: Option<(bool,)> = sqlx::query_as("SELECT active FROM failure_categories WHERE code = $1")
-                        .bind(category)
-                        .fetch_optional(&self.read)
-                        .await?;
-                    match row {
-                        Some((true,)) => {}
-                        Some((false,)) => errors.push(FieldError::new("category", "inactive", "this category is no longer in use")),
+                    let categories = match self.recovery.categories() {
+                        Some(c) => c,
+                        None => {
+                            let rows: Vec<(String, bool)> = sqlx::query_as("SELECT code, active FROM failure_categories")
+                                .fetch_all(&self.read)
+                                .await?;
+                            let c = Arc::new(rows.into_iter().collect::<HashMap<_, _>>());
+                            self.recovery.put_categories(c.clone());
+                            c
+                        }
+                    };
+                    match categories.get(category) {
+                        Some(true) => {}
+                        Some(false) => errors.push(FieldError::new("category", "inactive", "this category is no longer in use")),
                         None => errors.push(FieldError::new("category", "unknown", "no failure category has this code")),
                     }
                     if let Some(a) = assignee {
@@ -539,16 +701,39 @@ macro_rules! impl_case_store {
                     let id = Uuid::now_v7();
                     let (mut row, clocks, events) = new_case_row(c, id, &unit, tier, policy, change.at, change.at);
                     let rank = priority_rank(&row.priority);
-                    let mut tx = self.write.begin().await?;
                     let year = i64::from(local_year(c.detected_at, unit.tz));
-                    let seq: Vec<(i64,)> = sqlx::query_as(
-                        "INSERT INTO case_counters (year, last) VALUES ($1, 1) \
-                         ON CONFLICT (year) DO UPDATE SET last = case_counters.last + 1 RETURNING last",
-                    )
-                    .bind(year)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    row.number = case_number(year as i32, seq.first().map_or(1, |s| s.0));
+                    let details = serde_json::json!({
+                        "source": row.source, "category": row.category,
+                        "severity": row.severity, "priority": row.priority,
+                    });
+                    if events.is_empty() {
+                        let (reply, answer) = tokio::sync::oneshot::channel();
+                        let write = CaseWrite {
+                            row: row.clone(),
+                            created_by: change.actor,
+                            clocks: clocks.clone(),
+                            year,
+                            details,
+                            change: *change,
+                            reply,
+                        };
+                        if self.case_writes.send(write).await.is_err() {
+                            return Err(StoreError::Corrupt("the case writer has stopped".into()));
+                        }
+                        row.number = match answer.await {
+                            Ok(Ok(number)) => number,
+                            Ok(Err(StoreError::Database(e))) if is_foreign_key_violation(&e) => {
+                                return Err(invalid("case", "reference_gone", "something this case refers to was deleted meanwhile; try again"));
+                            }
+                            Ok(Err(e)) => return Err(e),
+                            Err(_) => return Err(StoreError::Corrupt("the case writer has stopped".into())),
+                        };
+                        return row.into_domain(&clocks, &unit, change.at);
+                    }
+                    // A case logged late, already warned or breached: written on its own, with
+                    // its history and escalations.
+                    let mut tx = self.write.begin().await?;
+                    Self::number_cases(&mut tx, year, &mut [&mut row]).await?;
                     match Self::insert_case(&mut tx, &row, row.policy_id, rank, change.actor).await {
                         Err(StoreError::Database(e)) if is_foreign_key_violation(&e) => {
                             return Err(invalid("case", "reference_gone", "something this case refers to was deleted meanwhile; try again"));
@@ -558,10 +743,8 @@ macro_rules! impl_case_store {
                     for k in &clocks {
                         Self::save_clock(&mut tx, id, k).await?;
                     }
-                    let details = serde_json::json!({
-                        "number": row.number, "source": row.source, "category": row.category,
-                        "severity": row.severity, "priority": row.priority,
-                    });
+                    let mut details = details;
+                    details["number"] = serde_json::json!(row.number);
                     Self::case_event(&mut tx, id, change.at, change.actor, "created", details.clone()).await?;
                     Self::record_clock_events(&mut tx, &row, &events).await?;
                     Self::audit(&mut tx, change, "case.create", "case", Some(id), details).await?;
@@ -1186,70 +1369,20 @@ macro_rules! impl_case_store {
                         let mut years: Vec<_> = per_year.into_iter().collect();
                         years.sort();
                         for (year, indexes) in years {
-                            let n = indexes.len() as i64;
-                            let last: Vec<(i64,)> = sqlx::query_as(
-                                "INSERT INTO case_counters (year, last) VALUES ($1, $2) \
-                                 ON CONFLICT (year) DO UPDATE SET last = case_counters.last + $2 RETURNING last",
-                            )
-                            .bind(year)
-                            .bind(n)
-                            .fetch_all(&mut *tx)
-                            .await?;
-                            let first = last.first().map_or(1, |l| l.0 - n + 1);
-                            for (k, i) in indexes.into_iter().enumerate() {
-                                cases[i].0.number = case_number(year as i32, first + k as i64);
-                            }
+                            let wanted: HashSet<usize> = indexes.into_iter().collect();
+                            let mut rows: Vec<&mut CaseRow> = cases
+                                .iter_mut()
+                                .enumerate()
+                                .filter(|(i, _)| wanted.contains(i))
+                                .map(|(_, c)| &mut c.0)
+                                .collect();
+                            Self::number_cases(&mut tx, year, &mut rows).await?;
                         }
-                        for part in cases.chunks(500) {
-                            let mut qb = sqlx::QueryBuilder::<$db>::new(
-                                "INSERT INTO cases (id, version, number, kind, source, channel, unit_id, touchpoint_id, customer_id, \
-                                 encounter_id, category, severity, tier, priority, priority_rank, stage, waiting_on_customer, \
-                                 assignee_id, description, policy_id, follow_up_after_days, occurred_at, detected_at, acknowledged_at, \
-                                 first_response_at, resolved_at, follow_up_due_at, follow_up_done_at, closed_at, reopened_count, \
-                                 satisfaction, root_cause, root_cause_note, next_deadline, at_risk, breached, compensation_minor, \
-                                 currency, created_by, created_at, updated_at) ",
-                            );
-                            qb.push_values(part, |mut b, (r, by)| {
-                                b.push_bind(r.id).push_bind(r.version).push_bind(&r.number).push_bind(&r.kind)
-                                    .push_bind(&r.source).push_bind(&r.channel).push_bind(r.unit_id).push_bind(r.touchpoint_id)
-                                    .push_bind(r.customer_id).push_bind(r.encounter_id).push_bind(&r.category).push_bind(r.severity)
-                                    .push_bind(&r.tier).push_bind(&r.priority).push_bind(priority_rank(&r.priority)).push_bind(&r.stage)
-                                    .push_bind(r.waiting_on_customer).push_bind(r.assignee_id).push_bind(&r.description)
-                                    .push_bind(r.policy_id).push_bind(r.follow_up_after_days).push_bind(r.occurred_at)
-                                    .push_bind(r.detected_at).push_bind(r.acknowledged_at).push_bind(r.first_response_at)
-                                    .push_bind(r.resolved_at).push_bind(r.follow_up_due_at).push_bind(r.follow_up_done_at)
-                                    .push_bind(r.closed_at).push_bind(r.reopened_count).push_bind(r.satisfaction)
-                                    .push_bind(&r.root_cause).push_bind(&r.root_cause_note).push_bind(r.next_deadline)
-                                    .push_bind(r.at_risk).push_bind(r.breached).push_bind(r.compensation_minor)
-                                    .push_bind(&r.currency).push_bind(*by).push_bind(r.created_at).push_bind(r.updated_at);
-                            });
-                            qb.build().execute(&mut *tx).await?;
-                        }
-                        for part in clock_rows.chunks(1000) {
-                            let mut qb = sqlx::QueryBuilder::<$db>::new(
-                                "INSERT INTO case_clocks (case_id, target, basis, target_micros, warn_micros, elapsed_micros, \
-                                 running_since, due_at, warn_at, warned_at, breached_at, stopped_at, next_check_at) ",
-                            );
-                            qb.push_values(part, |mut b, (id, c)| {
-                                b.push_bind(*id).push_bind(c.target.as_str()).push_bind(basis_str(c.basis))
-                                    .push_bind(c.target_micros).push_bind(c.warn_micros).push_bind(c.elapsed_micros)
-                                    .push_bind(c.running_since.map(Timestamp::micros)).push_bind(c.due_at.map(Timestamp::micros))
-                                    .push_bind(c.warn_at.map(Timestamp::micros)).push_bind(c.warned_at.map(Timestamp::micros))
-                                    .push_bind(c.breached_at.map(Timestamp::micros)).push_bind(c.stopped_at.map(Timestamp::micros))
-                                    .push_bind(c.next_check().map(Timestamp::micros));
-                            });
-                            qb.build().execute(&mut *tx).await?;
-                        }
-                        for part in events.chunks(2000) {
-                            let mut qb = sqlx::QueryBuilder::<$db>::new(
-                                "INSERT INTO case_events (id, case_id, at, actor_id, kind, details) ",
-                            );
-                            qb.push_values(part, |mut b, (case_id, at, actor, kind, details)| {
-                                b.push_bind(Uuid::now_v7()).push_bind(*case_id).push_bind(at.micros())
-                                    .push_bind(*actor).push_bind(kind).push_bind(details);
-                            });
-                            qb.build().execute(&mut *tx).await?;
-                        }
+                        let refs: Vec<(&CaseRow, Option<Uuid>)> = cases.iter().map(|(r, by)| (r, *by)).collect();
+                        Self::insert_case_rows(&mut tx, &refs).await?;
+                        let clock_refs: Vec<(Uuid, &Clock)> = clock_rows.iter().map(|(id, c)| (*id, c)).collect();
+                        Self::insert_clock_rows(&mut tx, &clock_refs).await?;
+                        Self::insert_event_rows(&mut tx, &events).await?;
                         for part in messages.chunks(2000) {
                             let mut qb = sqlx::QueryBuilder::<$db>::new(
                                 "INSERT INTO case_messages (id, case_id, at, author_id, kind, body) ",

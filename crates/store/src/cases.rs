@@ -55,12 +55,16 @@ impl UnitClockInfo {
 
 const CACHE_TTL: Duration = Duration::from_secs(60);
 
+type Cached<T> = RwLock<Option<(Arc<T>, Instant)>>;
+
 /// Units' calendars and the SLA policies, read on every case change. Cleared on this node
 /// whenever they change here; another node's change reaches this one within a minute.
 #[derive(Default)]
 pub struct RecoveryCache {
     units: RwLock<HashMap<Uuid, (Arc<UnitClockInfo>, Instant)>>,
-    policies: RwLock<Option<(Arc<Vec<SlaPolicy>>, Instant)>>,
+    policies: Cached<Vec<SlaPolicy>>,
+    /// Failure category code → active.
+    categories: Cached<HashMap<String, bool>>,
 }
 
 impl RecoveryCache {
@@ -91,9 +95,21 @@ impl RecoveryCache {
         *self.policies.write().expect("cache lock") = Some((policies, Instant::now()));
     }
 
+    pub fn categories(&self) -> Option<Arc<HashMap<String, bool>>> {
+        let c = self.categories.read().expect("cache lock");
+        c.as_ref()
+            .filter(|(_, at)| at.elapsed() < CACHE_TTL)
+            .map(|(c, _)| c.clone())
+    }
+
+    pub fn put_categories(&self, categories: Arc<HashMap<String, bool>>) {
+        *self.categories.write().expect("cache lock") = Some((categories, Instant::now()));
+    }
+
     pub fn clear(&self) {
         self.units.write().expect("cache lock").clear();
         *self.policies.write().expect("cache lock") = None;
+        *self.categories.write().expect("cache lock") = None;
     }
 }
 
@@ -832,6 +848,22 @@ pub(crate) fn local_year(at: Timestamp, tz: Tz) -> i32 {
 pub(crate) fn invalid(field: &str, code: &str, message: &str) -> StoreError {
     StoreError::Invalid(vec![FieldError::new(field, code, message)])
 }
+
+/// A new case on its way to the group writer: concurrent creations share one transaction
+/// (one round trip per table instead of one per row), which is what lets a single SQLite
+/// writer keep up with many agents.
+pub(crate) struct CaseWrite {
+    pub row: CaseRow,
+    pub created_by: Option<Uuid>,
+    pub clocks: Vec<Clock>,
+    pub year: i64,
+    pub details: serde_json::Value,
+    pub change: Change,
+    pub reply: tokio::sync::oneshot::Sender<Result<String>>,
+}
+
+/// Creations written per group transaction at most.
+pub(crate) const CASE_GROUP_LIMIT: usize = 500;
 
 /// What applying one action produced besides the new case state.
 pub(crate) struct Effects {

@@ -12,6 +12,7 @@ pub struct PgStore {
     pub(crate) ingest: tokio::sync::mpsc::Sender<crate::shared::IngestRequest>,
     pub(crate) touchpoints: crate::shared::TouchpointCache,
     pub(crate) recovery: crate::cases::RecoveryCache,
+    pub(crate) case_writes: tokio::sync::mpsc::Sender<crate::cases::CaseWrite>,
 }
 
 impl PgStore {
@@ -22,12 +23,14 @@ impl PgStore {
             .connect(url)
             .await?;
         let ingest = Self::spawn_group_writer(pool.clone());
+        let case_writes = Self::spawn_case_writer(pool.clone());
         Ok(Self {
             write: pool.clone(),
             read: pool,
             ingest,
             touchpoints: Default::default(),
             recovery: Default::default(),
+            case_writes,
         })
     }
 }

@@ -14,6 +14,7 @@ pub struct SqliteStore {
     pub(crate) ingest: tokio::sync::mpsc::Sender<crate::shared::IngestRequest>,
     pub(crate) touchpoints: crate::shared::TouchpointCache,
     pub(crate) recovery: crate::cases::RecoveryCache,
+    pub(crate) case_writes: tokio::sync::mpsc::Sender<crate::cases::CaseWrite>,
     checkpointer: SqlitePool,
     /// Dropped with the store, which ends the checkpoint task.
     _stop_checkpoints: tokio::sync::oneshot::Sender<()>,
@@ -82,6 +83,7 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await?;
         let ingest = Self::spawn_group_writer(write.clone());
+        let case_writes = Self::spawn_case_writer(write.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel();
         tokio::spawn(checkpoint_often(checkpointer.clone(), stopped));
         Ok(Self {
@@ -91,6 +93,7 @@ impl SqliteStore {
             ingest,
             touchpoints: Default::default(),
             recovery: Default::default(),
+            case_writes,
             _stop_checkpoints: stop,
         })
     }

@@ -787,3 +787,69 @@ both_backends!(
         assert_eq!(empty.time_to_acknowledge.median_seconds, None);
     }
 );
+
+both_backends!(
+    cases_opened_at_once_get_distinct_consecutive_numbers,
+    |db: TestDb| async move {
+        let f = fixture(&db).await;
+        let s: Arc<dyn Store> = db.store.clone();
+        let mut tasks = Vec::new();
+        for _ in 0..40 {
+            let s = s.clone();
+            let (unit, agent) = (f.unit, f.agent.employee_id);
+            tasks.push(tokio::spawn(async move {
+                s.create_case(
+                    &at(agent, "2026-11-23T10:01:00+09:00"),
+                    None,
+                    &case_input(unit, "2026-11-23T10:00:00+09:00"),
+                )
+                .await
+                .unwrap()
+                .number
+            }));
+        }
+        let mut numbers = Vec::new();
+        for t in tasks {
+            numbers.push(t.await.unwrap());
+        }
+        numbers.sort();
+        let expected: Vec<String> = (1..=40).map(|n| format!("R-2026-{n:06}")).collect();
+        assert_eq!(numbers, expected);
+        let listed = s
+            .list_cases(
+                &CaseFilter {
+                    unit: Some(f.unit),
+                    open_only: true,
+                    ..Default::default()
+                },
+                &PageRequest {
+                    after: None,
+                    limit: 25,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(listed.items.len(), 25);
+        let cursor = listed.next_cursor.expect("a second page");
+        let rest = s
+            .list_cases(
+                &CaseFilter {
+                    unit: Some(f.unit),
+                    open_only: true,
+                    ..Default::default()
+                },
+                &PageRequest::parse(Some(&cursor), Some(25)).unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(rest.items.len(), 15);
+        // Sorted by nearest deadline: all share one here, so by age.
+        let deadlines: Vec<_> = listed
+            .items
+            .iter()
+            .chain(&rest.items)
+            .map(|c| c.next_deadline)
+            .collect();
+        assert!(deadlines.windows(2).all(|w| w[0] <= w[1]));
+    }
+);
