@@ -38,6 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(close))
         .routes(routes!(reopen))
         .routes(routes!(history))
+        .routes(routes!(case_templates))
         .routes(routes!(list_messages, add_message))
         .routes(routes!(list_actions, request_action))
         .routes(routes!(invoke_guarantee))
@@ -841,4 +842,117 @@ fn summary_csv(s: &RecoverySummary) -> String {
         out.push_str(&format!("{},{},{}\n", field(&m), field(&k), field(&v)));
     }
     out
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateQuery {
+    /// `ko` or `en`; default the customer's language (Korean without a customer).
+    pub locale: Option<rapport_domain::customer::Locale>,
+}
+
+/// One response template filled in for a case, for staff to edit before sending.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RenderedTemplate {
+    pub code: String,
+    pub locale: rapport_domain::customer::Locale,
+    pub part: rapport_domain::templates::TemplatePart,
+    pub title: String,
+    pub body: String,
+    /// Placeholders the case could not fill; they stay in the text as `{{name}}`.
+    pub unfilled: Vec<String>,
+}
+
+/// The response templates (apology, explanation, what happens next) that fit the case's kind
+/// of failure, in the customer's language, with placeholders filled from the case.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/templates", tag = "cases", params(("id" = Uuid, Path), TemplateQuery),
+    responses((status = 200, body = Vec<RenderedTemplate>), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn case_templates(
+    State(state): State<AppState>,
+    user: Viewer,
+    PathId(id): PathId,
+    ApiQuery(q): ApiQuery<TemplateQuery>,
+) -> Result<Json<Vec<RenderedTemplate>>, ApiError> {
+    use rapport_domain::customer::Locale;
+    use rapport_domain::taxonomy::FailureKind;
+    let case = visible_case(&state, &user.actor, id).await?;
+    let customer = match case.customer_id {
+        Some(c) => Some(state.store.get_customer(c).await.about("customer")?),
+        None => None,
+    };
+    let locale = q
+        .locale
+        .or(customer.as_ref().map(|c| c.locale))
+        .unwrap_or(Locale::Ko);
+    let pick = |n: &rapport_domain::text::LocalizedName| match locale {
+        Locale::Ko => n.ko.clone(),
+        Locale::En => n.en.clone(),
+    };
+    let unit = state.store.get_unit(case.unit_id).await.about("unit")?;
+    let tz: chrono_tz::Tz = unit.time_zone.parse().unwrap_or(chrono_tz::UTC);
+    let date = |t: Timestamp| {
+        t.to_datetime()
+            .with_timezone(&tz)
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let mut values: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+    values.insert("case_number", case.number.clone());
+    values.insert("unit_name", pick(&unit.name));
+    values.insert("occurred_date", date(case.occurred_at));
+    if let Some(d) = case.follow_up_due_at {
+        values.insert("follow_up_date", date(d));
+    }
+    if let Some(c) = &customer {
+        values.insert("customer_name", c.name.clone());
+    }
+    if let Ok(category) = state.store.get_category(&case.category).await {
+        values.insert("category", pick(&category.name));
+    }
+    if let Some(tp) = case.touchpoint_id
+        && let Ok(t) = state.store.get_touchpoint(tp).await
+    {
+        values.insert("touchpoint_name", pick(&t.name));
+    }
+    let agent = match case.assignee_id {
+        Some(a) => state.store.get_employee(a).await.ok(),
+        None => Some(user.employee.clone()),
+    };
+    if let Some(a) = agent {
+        values.insert("agent_name", a.name);
+    }
+    let kind = FailureKind::of_code(&case.category);
+    let filter = rapport_store::TemplateFilter {
+        locale: Some(locale),
+        part: None,
+        code: None,
+    };
+    let page = rapport_store::PageRequest {
+        after: None,
+        limit: 1000,
+    };
+    let templates = state.store.list_templates(&filter, &page).await?.items;
+    let mut out = Vec::new();
+    for part in rapport_domain::templates::TemplatePart::ALL {
+        // Wording for this kind of failure first, then the general ones.
+        let fitting = templates
+            .iter()
+            .filter(|t| t.part == part && (t.kind.is_none() || t.kind == kind));
+        let mut fitting: Vec<_> = fitting.collect();
+        fitting.sort_by_key(|t| (t.kind.is_none(), t.code.clone()));
+        for t in fitting {
+            out.push(RenderedTemplate {
+                code: t.code.clone(),
+                locale: t.locale,
+                part: t.part,
+                title: t.title.clone(),
+                body: rapport_domain::templates::render(&t.body, &values),
+                unfilled: rapport_domain::templates::unfilled_placeholders(&t.body, &values)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
+            });
+        }
+    }
+    Ok(Json(out))
 }
