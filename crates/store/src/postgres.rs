@@ -42,7 +42,12 @@ crate::shared::impl_shared_store!(
     multi_statement = false
 );
 
-crate::case_sql::impl_case_store!(PgStore, Postgres, for_update = " FOR UPDATE");
+crate::case_sql::impl_case_store!(
+    PgStore,
+    Postgres,
+    for_update = " FOR UPDATE",
+    multi_statement = false
+);
 
 crate::recovery_config::impl_recovery_config_store!(PgStore, Postgres);
 

@@ -106,7 +106,7 @@ crate::shared::impl_shared_store!(
     multi_statement = true
 );
 
-crate::case_sql::impl_case_store!(SqliteStore, Sqlite, for_update = "");
+crate::case_sql::impl_case_store!(SqliteStore, Sqlite, for_update = "", multi_statement = true);
 
 crate::recovery_config::impl_recovery_config_store!(SqliteStore, Sqlite);
 
