@@ -949,12 +949,16 @@ macro_rules! impl_case_store {
                     row.into_domain(&clocks, &unit, at)
                 }
 
-                async fn add_note(&self, change: &Change, scope: Option<Uuid>, id: Uuid, body: &str) -> Result<CaseMessage> {
+                async fn add_message(&self, change: &Change, scope: Option<Uuid>, id: Uuid, kind: MessageKind, body: &str) -> Result<CaseMessage> {
+                    if kind == MessageKind::Reply {
+                        return Err(invalid("kind", "use_respond", "replies to the customer go through the respond action"));
+                    }
                     let mut tx = self.write.begin().await?;
                     let row = Self::lock_case(&mut tx, id).await?;
                     visible(&row, scope)?;
-                    let m = Self::insert_message(&mut tx, id, change.at, change.actor, MessageKind::Note, body).await?;
-                    Self::case_event(&mut tx, id, change.at, change.actor, "note", serde_json::json!({ "message_id": m.id })).await?;
+                    let m = Self::insert_message(&mut tx, id, change.at, change.actor, kind, body).await?;
+                    let event = if kind == MessageKind::Note { "note" } else { "customer_message" };
+                    Self::case_event(&mut tx, id, change.at, change.actor, event, serde_json::json!({ "message_id": m.id })).await?;
                     tx.commit().await?;
                     Ok(m)
                 }

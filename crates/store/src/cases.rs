@@ -458,12 +458,14 @@ pub trait CaseStore: Send + Sync {
         version: Option<i64>,
         command: &CaseCommand,
     ) -> Result<Case>;
-    /// An internal note: allowed in every stage, changes nothing else.
-    async fn add_note(
+    /// An internal note, or the customer's words while the case is not waiting on them:
+    /// allowed in every stage, changes nothing else. (Replies go through `Respond`.)
+    async fn add_message(
         &self,
         change: &Change,
         scope: Option<Uuid>,
         id: Uuid,
+        kind: MessageKind,
         body: &str,
     ) -> Result<CaseMessage>;
     async fn list_case_messages(&self, id: Uuid) -> Result<Vec<CaseMessage>>;

@@ -422,7 +422,8 @@ async fn list_messages(
 #[serde(deny_unknown_fields)]
 pub struct NewMessage {
     /// `note` (internal), `reply` (to the customer: same as the respond action) or
-    /// `customer` (the customer's words: same as customer-replied).
+    /// `customer` (the customer's words; while the case waits on the customer, this is the
+    /// customer-replied action and the clocks run again).
     pub kind: MessageKind,
     #[schema(max_length = 10000)]
     pub body: String,
@@ -444,7 +445,13 @@ async fn add_message(
         MessageKind::Note => {
             state
                 .store
-                .add_note(&user.change(), user.actor.unit_scope(), id, &body)
+                .add_message(
+                    &user.change(),
+                    user.actor.unit_scope(),
+                    id,
+                    MessageKind::Note,
+                    &body,
+                )
                 .await
                 .about("case")?;
             state.store.get_case(id).await.about("case")?
@@ -469,11 +476,12 @@ async fn add_message(
             } else {
                 state
                     .store
-                    .add_note(
+                    .add_message(
                         &user.change(),
                         user.actor.unit_scope(),
                         id,
-                        &format!("[customer] {body}"),
+                        MessageKind::Customer,
+                        &body,
                     )
                     .await
                     .about("case")?;
