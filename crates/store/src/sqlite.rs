@@ -130,10 +130,18 @@ impl Store for SqliteStore {
     }
 
     async fn checkpoint(&self) -> Result<()> {
-        // TRUNCATE resets the log to zero bytes once every reader has moved past it.
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .fetch_all(&self.write)
-            .await?;
+        // TRUNCATE resets the log to zero bytes once every reader has moved past it. It
+        // reports "busy" instead of waiting when the background checkpointer or a reader
+        // holds the log at that moment; try again briefly.
+        for _ in 0..50 {
+            let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.write)
+                .await?;
+            if busy == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         Ok(())
     }
 
