@@ -41,7 +41,7 @@ fn party_size<R: Rng + ?Sized>(rng: &mut R) -> i64 {
 }
 
 /// Failure codes per kind: what typically goes wrong there.
-fn issues(kind: Kind) -> &'static [&'static str] {
+pub(crate) fn issues(kind: Kind) -> &'static [&'static str] {
     match kind {
         Kind::TableService => &[
             "food_late",

@@ -1,6 +1,7 @@
 //! The demo data set behind `rapport demo`: a restaurant chain and a bank, their branches,
 //! touchpoints and staff, customers in Korean and English, and a year of encounters simulated
-//! from a model in which failures grow with contact intensity and waiting.
+//! from a model in which failures grow with contact intensity and waiting, and a year of
+//! recovery cases drawn from the failed encounters (see `cases`).
 //!
 //! Everything is drawn from one seed, so the same seed and scale give the same data set
 //! (encounter ids included; the store assigns the ids of everything else).
@@ -18,6 +19,8 @@ use rapport_domain::text::LocalizedName;
 use rapport_domain::{FieldError, Money, Timestamp};
 use rapport_store::{Change, Store, StoreError};
 
+mod case_texts;
+mod cases;
 mod customers;
 mod details;
 mod holidays;
@@ -40,6 +43,8 @@ pub const MAX_SCALE: f64 = 100.0;
 /// transaction wrote the default demo in about 21 s on SQLite where 10,000 took about 25 s.
 const ENCOUNTER_CHUNK: usize = 25_000;
 const CUSTOMER_CHUNK: usize = 2_000;
+/// Cases written per store call; the store splits them into its own transactions too.
+const CASE_CHUNK: usize = 2_000;
 /// Staff e-mails live under a reserved domain so they never reach a real mailbox.
 pub const STAFF_EMAIL_DOMAIN: &str = "demo.rapport.example";
 
@@ -75,12 +80,15 @@ pub struct DemoSummary {
     pub employees: usize,
     pub customers: usize,
     pub encounters: usize,
+    /// Recovery cases drawn from the failed encounters.
+    pub cases: usize,
 }
 
 /// Phases reported to the progress callback, in order.
 pub const PHASE_ORGANISATION: &str = "organisation";
 pub const PHASE_CUSTOMERS: &str = "customers";
 pub const PHASE_ENCOUNTERS: &str = "encounters";
+pub const PHASE_CASES: &str = "cases";
 
 /// Fills `store` with the demo data set. Meant for an empty database: staff e-mails are fixed,
 /// so a second run into the same database fails with a duplicate e-mail.
@@ -107,7 +115,7 @@ pub async fn generate(
         Xoshiro256PlusPlus::seed_from_u64(opts.seed ^ k.wrapping_mul(0x9E37_79B9_7F4A_7C15))
     };
 
-    let (units, touchpoints, employees) =
+    let (units, touchpoints, employees, case_units) =
         organisation(store, &names, &mut stream(1), progress).await?;
 
     let this_year = opts.year_end.to_datetime().year();
@@ -156,6 +164,28 @@ pub async fn generate(
 
     let n_units = units.len();
     let n_touchpoints = touchpoints.len();
+    let world = cases::World {
+        units: case_units,
+        touchpoints: touchpoints
+            .iter()
+            .map(|t| cases::CaseTouchpoint {
+                id: t.id,
+                unit: t.unit,
+                design: t.design,
+            })
+            .collect(),
+        customers: plans
+            .iter()
+            .zip(&customer_ids)
+            .map(|(p, id)| cases::CaseCustomer {
+                id: *id,
+                name: p.input.name.clone(),
+                locale: p.input.locale,
+                tier: p.input.tier,
+            })
+            .collect(),
+    };
+    let mut planner = cases::Planner::new(world, opts.year_end, stream(4));
     let mut sim = Simulation::new(
         units,
         touchpoints,
@@ -168,21 +198,25 @@ pub async fn generate(
     drop(plans);
     progress(PHASE_ENCOUNTERS, 0, n_encounters);
     // The model runs on its own thread one chunk ahead of the writer, so generating the next
-    // chunk overlaps with the database writing the last one.
+    // chunk (and planning the cases of its failures) overlaps with the database writing the
+    // last one.
     let (chunks, mut ready) = tokio::sync::mpsc::channel(2);
     let producer = std::thread::spawn(move || {
         let mut chunk = Vec::with_capacity(ENCOUNTER_CHUNK * 2);
         let days = sim.day_count();
         for day in 0..days {
+            let first = chunk.len();
             sim.generate_day(day, &mut chunk);
+            planner.consider(&chunk[first..]);
             while chunk.len() >= ENCOUNTER_CHUNK || (day + 1 == days && !chunk.is_empty()) {
                 let rest = chunk.split_off(chunk.len().min(ENCOUNTER_CHUNK));
                 if chunks.blocking_send(chunk).is_err() {
-                    return; // The writer failed and stopped listening.
+                    return None; // The writer failed and stopped listening.
                 }
                 chunk = rest;
             }
         }
+        Some(planner.finish())
     });
     let mut written = 0_u64;
     while let Some(chunk) = ready.recv().await {
@@ -193,8 +227,19 @@ pub async fn generate(
         progress(PHASE_ENCOUNTERS, written, n_encounters);
     }
     // The channel closed, so the producer has returned; a panic there is a bug to surface.
-    if let Err(panic) = producer.join() {
-        std::panic::resume_unwind(panic);
+    let planned = match producer.join() {
+        Ok(planned) => planned.expect("every chunk was received"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+
+    cases::configure(store, planned.world_units()).await?;
+    let total = planned.plans.len() as u64;
+    progress(PHASE_CASES, 0, total);
+    let mut imported = 0_usize;
+    for chunk in planned.plans.chunks(CASE_CHUNK) {
+        let scripts = planned.scripts(chunk);
+        imported += store.import_cases(&scripts, opts.year_end).await?;
+        progress(PHASE_CASES, imported as u64, total);
     }
     store.checkpoint().await?;
 
@@ -204,6 +249,7 @@ pub async fn generate(
         employees,
         customers: n_customers,
         encounters: written as usize,
+        cases: imported,
     })
 }
 
@@ -217,7 +263,15 @@ async fn organisation(
     names: &names::NameSampler,
     rng: &mut Xoshiro256PlusPlus,
     progress: &(dyn Fn(&str, u64, u64) + Send + Sync),
-) -> Result<(Vec<UnitSim>, Vec<TouchpointSim>, usize), StoreError> {
+) -> Result<
+    (
+        Vec<UnitSim>,
+        Vec<TouchpointSim>,
+        usize,
+        Vec<cases::CaseUnit>,
+    ),
+    StoreError,
+> {
     let total: usize = UNITS
         .iter()
         .map(|u| 1 + model::touchpoints_of(u).len() + u.agents + 2)
@@ -227,6 +281,7 @@ async fn organisation(
     let mut units = Vec::new();
     let mut touchpoints = Vec::new();
     let mut employees = 0;
+    let mut case_units = Vec::new();
     let mut branch_counter = [0_usize; 2];
     for design in UNITS {
         let new_unit = NewUnit {
@@ -255,6 +310,8 @@ async fn organisation(
         }
         let mut servers = Vec::new();
         let mut server_weights = Vec::new();
+        let mut manager = None;
+        let mut agents = Vec::new();
         let roles = std::iter::once(Role::Manager)
             .chain(std::iter::repeat_n(Role::Agent, design.agents))
             .chain(std::iter::once(Role::Viewer));
@@ -263,7 +320,7 @@ async fn organisation(
             let name = names.any(rng, 0.08);
             let limit = model::authority_limit(design.business, design.centre, role.as_str());
             let new = NewEmployee {
-                name: name.display,
+                name: name.display.clone(),
                 email: format!("{}.{employees:03}@{STAFF_EMAIL_DOMAIN}", name.email_local),
                 role,
                 unit_id: Some(unit.id),
@@ -273,6 +330,15 @@ async fn organisation(
             };
             let created = store.create_employee(&Change::system(), &new, None).await?;
             done += 1;
+            let staff = cases::Staff {
+                id: created.id,
+                name: name.display,
+            };
+            match role {
+                Role::Manager => manager = Some(staff),
+                Role::Agent => agents.push(staff),
+                _ => {}
+            }
             // Agents carry the load unevenly; the manager steps in now and then; viewers
             // never serve. Skill shifts each person's failure odds.
             let weight = match role {
@@ -292,6 +358,19 @@ async fn organisation(
             branch_counter[b] += 1;
             branch_counter[b] - 1
         });
+        case_units.push(cases::CaseUnit {
+            id: unit.id,
+            business: design.business,
+            centre: design.centre,
+            ko: design.ko,
+            en: design.en,
+            tz: new_unit.time_zone,
+            calendar: new_unit.calendar.clone(),
+            manager: manager.expect("every unit has a manager"),
+            agents,
+            agent_limit: model::authority_limit(design.business, design.centre, "agent"),
+            manager_limit: model::authority_limit(design.business, design.centre, "manager"),
+        });
         units.push(UnitSim {
             design,
             tz: new_unit.time_zone,
@@ -302,7 +381,7 @@ async fn organisation(
         });
         progress(PHASE_ORGANISATION, done as u64, total as u64);
     }
-    Ok((units, touchpoints, employees))
+    Ok((units, touchpoints, employees, case_units))
 }
 
 /// Weekly hours of the design and the holidays of 2025–2027 the unit closes on.
@@ -330,11 +409,15 @@ mod tests {
     use std::sync::Mutex;
 
     use chrono::Timelike;
+    use rapport_domain::case::{CaseSource, Stage};
     use rapport_domain::contact::{ContactLevel, LevelThresholds, Touchpoint};
     use rapport_domain::encounter::{Encounter, Outcome};
     use rapport_domain::org::Unit;
     use rapport_store::testing::{Backend, TestDb};
-    use rapport_store::{CustomerFilter, EncounterFilter, PageRequest, TouchpointFilter};
+    use rapport_store::{
+        Case, CaseFilter, CustomerFilter, EncounterFilter, PageRequest, SummaryFilter,
+        TouchpointFilter,
+    };
 
     use super::*;
 
@@ -574,6 +657,181 @@ mod tests {
         assert_ne!(a.0, fingerprint(6).await.0);
     }
 
+    async fn all_cases(store: &dyn Store) -> Vec<Case> {
+        let mut out = Vec::new();
+        let mut page = PageRequest::first(1000);
+        loop {
+            let p = store
+                .list_cases(&CaseFilter::default(), &page)
+                .await
+                .unwrap();
+            out.extend(p.items);
+            match p.next_cursor {
+                Some(c) => page = PageRequest::parse(Some(&c), Some(1000)).unwrap(),
+                None => return out,
+            }
+        }
+    }
+
+    fn mean(values: &[f64]) -> f64 {
+        values.iter().sum::<f64>() / values.len() as f64
+    }
+
+    rapport_store::both_backends!(
+        a_year_of_cases_fills_every_queue_and_shows_the_recovery_paradox,
+        |db: TestDb| async move {
+            let store = db.store.as_ref();
+            let opts = options(0.02, 21);
+            let summary = generate(store, &opts, &quiet).await.unwrap();
+            let cases = all_cases(store).await;
+            assert_eq!(cases.len(), summary.cases);
+            // Order of 10,000–30,000 cases per 1,000,000 encounters.
+            assert!((200..=600).contains(&cases.len()), "{}", cases.len());
+
+            // Every stage has cases, and some clocks were missed.
+            let stages: BTreeMap<Stage, usize> = cases.iter().fold(BTreeMap::new(), |mut m, c| {
+                *m.entry(c.stage).or_default() += 1;
+                m
+            });
+            for stage in Stage::ALL {
+                assert!(
+                    stages.get(stage).copied().unwrap_or(0) > 0,
+                    "{stage:?}: {stages:?}"
+                );
+            }
+            let breached = cases.iter().filter(|c| c.breached).count();
+            assert!(breached > 0 && breached < cases.len() / 2, "{breached}");
+            let open = cases.iter().filter(|c| c.stage != Stage::Closed).count();
+            assert!(
+                open < cases.len() / 5,
+                "most of a year's cases are closed: {open}"
+            );
+
+            // Found before the customer complained: staff, monitoring, surveys.
+            let found_first = cases
+                .iter()
+                .filter(|c| c.source != CaseSource::Complaint)
+                .count() as f64
+                / cases.len() as f64;
+            assert!((0.05..=0.6).contains(&found_first), "{found_first}");
+            let report = store
+                .recovery_summary(&SummaryFilter {
+                    unit: None,
+                    from: Timestamp::from_micros(opts.year_end.micros() - 400 * 86_400_000_000),
+                    to: opts.year_end,
+                })
+                .await
+                .unwrap();
+            assert_eq!(report.cases as usize, cases.len());
+            assert_eq!(report.found_before_complaint_share.unwrap(), found_first);
+            assert!(
+                report
+                    .compensation
+                    .iter()
+                    .any(|c| c.currency == "KRW" && c.total_minor > 0)
+            );
+
+            // Each case comes from a failed encounter, at or before the end of the year, and
+            // its clock times follow one another.
+            let encounters: HashMap<_, _> = all_encounters(store)
+                .await
+                .into_iter()
+                .map(|e| (e.id, e))
+                .collect();
+            for c in &cases {
+                let e = &encounters[&c.encounter_id.expect("linked to its encounter")];
+                assert_eq!(e.outcome, Outcome::Failed);
+                assert_eq!(Some(e.touchpoint_id), c.touchpoint_id);
+                assert_eq!(c.occurred_at, e.started_at);
+                assert!(c.assignee_id.is_some());
+                let times = [
+                    Some(c.occurred_at),
+                    Some(c.detected_at),
+                    c.acknowledged_at,
+                    c.first_response_at,
+                    c.resolved_at,
+                    c.follow_up_done_at,
+                    c.closed_at,
+                ];
+                let set: Vec<Timestamp> = times.into_iter().flatten().collect();
+                assert!(set.windows(2).all(|w| w[0] <= w[1]), "{c:?}");
+                assert!(set.iter().all(|t| *t <= opts.year_end), "{c:?}");
+            }
+
+            // High-contact touchpoints give more cases per encounter than low-contact ones.
+            let thresholds = LevelThresholds::default();
+            let touchpoints = all_touchpoints(store).await;
+            let mut per_level: BTreeMap<ContactLevel, (f64, f64)> = BTreeMap::new();
+            for t in &touchpoints {
+                let n = cases
+                    .iter()
+                    .filter(|c| c.touchpoint_id == Some(t.id))
+                    .count();
+                let s = per_level
+                    .entry(thresholds.level(t.designed_intensity))
+                    .or_default();
+                s.0 += n as f64;
+                s.1 += t.totals.encounters as f64;
+            }
+            let rate = |l| per_level[&l].0 / per_level[&l].1;
+            assert!(
+                rate(ContactLevel::High) > 2.0 * rate(ContactLevel::Low),
+                "{per_level:?}"
+            );
+
+            // The recovery paradox: cases put right within a day are rated higher.
+            let (mut fast, mut slow) = (Vec::new(), Vec::new());
+            for c in &cases {
+                if let (Some(s), Some(r)) = (c.satisfaction, c.resolved_at) {
+                    let hours = c.detected_at.seconds_until(r) / 3600.0;
+                    if hours <= 24.0 { &mut fast } else { &mut slow }.push(f64::from(s));
+                }
+            }
+            assert!(
+                fast.len() > 20 && slow.len() > 10,
+                "{} {}",
+                fast.len(),
+                slow.len()
+            );
+            assert!(
+                mean(&fast) > mean(&slow) + 0.5,
+                "fast {:.2} vs slow {:.2}",
+                mean(&fast),
+                mean(&slow)
+            );
+        }
+    );
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_same_seed_gives_the_same_cases() {
+        async fn cases_of(seed: u64) -> Vec<(String, String, u8, Stage, Option<u8>, i64)> {
+            let db = TestDb::new(Backend::Sqlite).await.unwrap();
+            generate(db.store.as_ref(), &options(0.01, seed), &quiet)
+                .await
+                .unwrap();
+            let mut out: Vec<_> = all_cases(db.store.as_ref())
+                .await
+                .into_iter()
+                .map(|c| {
+                    (
+                        c.number,
+                        c.category,
+                        c.severity,
+                        c.stage,
+                        c.satisfaction,
+                        c.compensation.amount_minor,
+                    )
+                })
+                .collect();
+            out.sort();
+            out
+        }
+        let a = cases_of(4).await;
+        assert!(!a.is_empty());
+        assert_eq!(a, cases_of(4).await);
+        assert_ne!(a, cases_of(8).await);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn progress_reaches_the_end_of_every_phase() {
         let db = TestDb::new(Backend::Sqlite).await.unwrap();
@@ -585,7 +843,12 @@ mod tests {
             .await
             .unwrap();
         let seen = seen.into_inner().unwrap();
-        for phase in [PHASE_ORGANISATION, PHASE_CUSTOMERS, PHASE_ENCOUNTERS] {
+        for phase in [
+            PHASE_ORGANISATION,
+            PHASE_CUSTOMERS,
+            PHASE_ENCOUNTERS,
+            PHASE_CASES,
+        ] {
             let (done, total) = seen[phase];
             assert!(total > 0 && done == total, "{phase}: {done}/{total}");
         }

@@ -202,13 +202,14 @@ async fn demo(store: &dyn Store, scale: f64, seed: u64) -> anyhow::Result<()> {
     let summary = rapport_demo::generate(store, &options, &progress).await?;
     bar.finish_and_clear();
     println!(
-        "Demo data written in {:.1} s: {} units, {} touchpoints, {} employees, {} customers, {} encounters.",
+        "Demo data written in {:.1} s: {} units, {} touchpoints, {} employees, {} customers, {} encounters, {} recovery cases.",
         started.elapsed().as_secs_f64(),
         summary.units,
         summary.touchpoints,
         summary.employees,
         summary.customers,
-        summary.encounters
+        summary.encounters,
+        summary.cases
     );
     Ok(())
 }

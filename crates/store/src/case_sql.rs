@@ -129,6 +129,7 @@ macro_rules! impl_case_store {
                 requested_by: Option<Uuid>,
                 requested_at: Timestamp,
                 approval: Option<(Uuid, Timestamp, String)>,
+                guideline: Option<(i64, i64)>,
             }
 
             impl $store {
@@ -1314,6 +1315,21 @@ macro_rules! impl_case_store {
 
                 async fn import_cases(&self, scripts: &[CaseScript], now: Timestamp) -> Result<usize> {
                     let policies = self.sla_policies().await?;
+                    // Compensation guidelines, so imported actions are flagged like live ones:
+                    // (category, severity, tier or '*', currency) → (min, max).
+                    let guideline_rows: Vec<(String, i64, String, String, i64, i64)> = sqlx::query_as(
+                        "SELECT category, severity, tier, currency, min_minor, max_minor FROM compensation_guidelines",
+                    )
+                    .fetch_all(&self.read)
+                    .await?;
+                    let guidelines: HashMap<(String, i64, String, String), (i64, i64)> = guideline_rows
+                        .into_iter()
+                        .map(|(c, s, t, cur, lo, hi)| ((c, s, t, cur), (lo, hi)))
+                        .collect();
+                    let guideline_for = |row: &CaseRow| {
+                        let key = |tier: &str| (row.category.clone(), row.severity, tier.to_owned(), row.currency.clone());
+                        guidelines.get(&key(&row.tier)).or_else(|| guidelines.get(&key("*"))).copied()
+                    };
                     let customers: HashSet<Uuid> = scripts.iter().filter_map(|s| s.case.customer_id).collect();
                     let customers: Vec<Uuid> = customers.into_iter().collect();
                     let mut tiers: HashMap<Uuid, Tier> = HashMap::new();
@@ -1393,6 +1409,7 @@ macro_rules! impl_case_store {
                                             requested_by: step.actor,
                                             requested_at: step.at,
                                             approval: approval.clone(),
+                                            guideline: amount_minor.and_then(|_| guideline_for(&row)),
                                         });
                                     }
                                 }
@@ -1443,8 +1460,8 @@ macro_rules! impl_case_store {
                         for part in actions.chunks(1000) {
                             let mut qb = sqlx::QueryBuilder::<$db>::new(
                                 "INSERT INTO recovery_actions (id, version, case_id, unit_id, kind, amount_minor, currency, note, \
-                                 status, requested_by, requested_at, decided_by, decided_at, decision_reason, outside_guideline, \
-                                 own_authority) ",
+                                 status, requested_by, requested_at, decided_by, decided_at, decision_reason, guideline_min, \
+                                 guideline_max, outside_guideline, own_authority) ",
                             );
                             qb.push_values(part, |mut b, a| {
                                 let amount = a.amount.map(|m| m.amount_minor);
@@ -1454,7 +1471,12 @@ macro_rules! impl_case_store {
                                     .push_bind(&a.note).push_bind("effective").push_bind(a.requested_by)
                                     .push_bind(a.requested_at.micros()).push_bind(a.approval.as_ref().map(|x| x.0))
                                     .push_bind(a.approval.as_ref().map(|x| x.1.micros()))
-                                    .push_bind(a.approval.as_ref().map(|x| x.2.clone())).push_bind(false)
+                                    .push_bind(a.approval.as_ref().map(|x| x.2.clone()))
+                                    .push_bind(a.guideline.map(|g| g.0)).push_bind(a.guideline.map(|g| g.1))
+                                    .push_bind(match (amount, a.guideline) {
+                                        (Some(m), Some((lo, hi))) => m < lo || m > hi,
+                                        _ => false,
+                                    })
                                     .push_bind(a.approval.is_none() && amount.unwrap_or(0) > 0);
                             });
                             qb.build().execute(&mut *tx).await?;
