@@ -1,4 +1,4 @@
-//! `rapport bench`: the performance figures of the foundation, measured end to end through the
+//! `rapport bench`: the performance figures, measured end to end through the
 //! real HTTP server against a fresh database, with the load generator in the same process on
 //! the same machine.
 

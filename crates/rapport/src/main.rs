@@ -49,7 +49,8 @@ enum Command {
     Migrate(DbArgs),
     /// Fill an empty database with a bilingual demo data set.
     Demo(DemoArgs),
-    /// Measure ingest throughput and latency against a fresh database and print the figures.
+    /// Measure ingest, case creation, the SLA sweep and the recovery summary against fresh
+    /// databases and print the figures.
     Bench(bench::BenchArgs),
 }
 
