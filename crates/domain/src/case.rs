@@ -38,6 +38,7 @@ macro_rules! str_enum {
         }
     };
 }
+pub(crate) use str_enum;
 
 str_enum!(
     /// What the case is about: a service failure, or an after-sales request handled under

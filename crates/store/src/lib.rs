@@ -20,6 +20,8 @@ mod recovery_config;
 mod rows;
 mod shared;
 mod sqlite;
+mod survey_sql;
+mod surveys;
 pub mod testing;
 
 pub use cases::*;
@@ -27,6 +29,7 @@ pub use page::{Cursor, Page, PageRequest};
 pub use postgres::PgStore;
 pub use recovery_config::*;
 pub use sqlite::SqliteStore;
+pub use surveys::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -326,6 +329,7 @@ pub trait Store:
     + JobStore
     + CaseStore
     + RecoveryConfigStore
+    + SurveyStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

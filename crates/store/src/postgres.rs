@@ -12,6 +12,7 @@ pub struct PgStore {
     pub(crate) ingest: tokio::sync::mpsc::Sender<crate::shared::IngestRequest>,
     pub(crate) touchpoints: crate::shared::TouchpointCache,
     pub(crate) recovery: crate::cases::RecoveryCache,
+    pub(crate) instruments: crate::surveys::InstrumentCache,
     pub(crate) case_writes: tokio::sync::mpsc::Sender<crate::cases::CaseWrite>,
 }
 
@@ -30,6 +31,7 @@ impl PgStore {
             ingest,
             touchpoints: Default::default(),
             recovery: Default::default(),
+            instruments: Default::default(),
             case_writes,
         })
     }
@@ -51,6 +53,8 @@ crate::case_sql::impl_case_store!(
 
 crate::recovery_config::impl_recovery_config_store!(PgStore, Postgres);
 
+crate::survey_sql::impl_survey_store!(PgStore, Postgres, for_update = " FOR UPDATE");
+
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
@@ -62,6 +66,7 @@ impl Store for PgStore {
             .run(&self.write)
             .await?;
         self.seed_recovery_defaults().await?;
+        self.seed_survey_defaults().await?;
         Ok(())
     }
 

@@ -14,6 +14,7 @@ pub struct SqliteStore {
     pub(crate) ingest: tokio::sync::mpsc::Sender<crate::shared::IngestRequest>,
     pub(crate) touchpoints: crate::shared::TouchpointCache,
     pub(crate) recovery: crate::cases::RecoveryCache,
+    pub(crate) instruments: crate::surveys::InstrumentCache,
     pub(crate) case_writes: tokio::sync::mpsc::Sender<crate::cases::CaseWrite>,
     checkpointer: SqlitePool,
     /// Dropped with the store, which ends the checkpoint task.
@@ -93,6 +94,7 @@ impl SqliteStore {
             ingest,
             touchpoints: Default::default(),
             recovery: Default::default(),
+            instruments: Default::default(),
             case_writes,
             _stop_checkpoints: stop,
         })
@@ -110,6 +112,8 @@ crate::case_sql::impl_case_store!(SqliteStore, Sqlite, for_update = "", multi_st
 
 crate::recovery_config::impl_recovery_config_store!(SqliteStore, Sqlite);
 
+crate::survey_sql::impl_survey_store!(SqliteStore, Sqlite, for_update = "");
+
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
@@ -121,6 +125,7 @@ impl Store for SqliteStore {
             .run(&self.write)
             .await?;
         self.seed_recovery_defaults().await?;
+        self.seed_survey_defaults().await?;
         Ok(())
     }
 
