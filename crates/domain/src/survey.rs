@@ -589,7 +589,7 @@ pub struct RecoveryRule {
     #[schema(example = 2.0)]
     pub gap_threshold: Option<f64>,
     /// Failure category of the case opened.
-    #[schema(example = "process.unfriendly")]
+    #[schema(example = "process.staff_attitude")]
     pub category: String,
     /// Severity of the case opened, 1 (critical) to 4 (low).
     #[schema(example = 3)]
@@ -827,7 +827,7 @@ mod tests {
         let rule = RecoveryRule {
             score_threshold: Some(2),
             gap_threshold: Some(2.0),
-            category: "process.unfriendly".into(),
+            category: "process.staff_attitude".into(),
             severity: 3,
         }
         .validate("rule", &d)

@@ -14,6 +14,7 @@ use rapport_store::{Change, DatabaseUrl, PageRequest, Store};
 
 mod bench;
 mod config;
+mod survey;
 
 /// glibc's allocator spent a tenth of the ingest profile in malloc and free; mimalloc, a
 /// widely used drop-in allocator, halves that cost for the many small JSON and SQL values.
@@ -52,6 +53,8 @@ enum Command {
     /// Measure ingest, case creation, the SLA sweep and the recovery summary against fresh
     /// databases and print the figures.
     Bench(bench::BenchArgs),
+    /// Survey responses: import a CSV of historic responses, print the reports.
+    Survey(survey::SurveyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -113,8 +116,24 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Bench(args) => bench::run(args).await,
+            Command::Survey(args) => survey::run(args, &file).await,
         }
     })
+}
+
+/// An API error in words, for the command line.
+pub(crate) fn describe(e: rapport_web::error::ApiError) -> String {
+    use rapport_web::error::ApiError;
+    match e {
+        ApiError::Validation(errors) => errors
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ApiError::NotFound(what) => format!("{what} not found"),
+        ApiError::BadRequest(m) | ApiError::Internal(m) | ApiError::Unavailable(m) => m,
+        other => format!("{other:?}"),
+    }
 }
 
 fn init_logs(format: Option<&str>) -> anyhow::Result<()> {

@@ -22,6 +22,9 @@ pub mod error;
 pub mod extract;
 mod openapi;
 mod routes;
+pub mod survey_form;
+
+pub use routes::surveys::{MAX_IMPORT_ROWS, ReportKind, SurveyReportQuery, survey_report};
 
 pub use openapi::openapi;
 
@@ -74,6 +77,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(routes::system::router())
+        .merge(routes::surveys::public_router())
         .merge(swagger)
         .route_layer(axum::middleware::from_fn(record_metrics))
         .fallback(routes::system::not_found)
@@ -98,6 +102,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::audit::router())
         .merge(routes::recovery_config::router())
         .merge(routes::cases::router())
+        .merge(routes::surveys::router())
 }
 
 async fn record_metrics(req: Request, next: Next) -> Response {

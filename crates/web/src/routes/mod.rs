@@ -6,6 +6,7 @@ pub mod customers;
 pub mod employees;
 pub mod encounters;
 pub mod recovery_config;
+pub mod surveys;
 pub mod system;
 pub mod touchpoints;
 pub mod units;
