@@ -589,3 +589,106 @@ both_backends!(
         assert!(fields(&p).iter().all(|f| f.ends_with("external_id")), "{p}");
     }
 );
+
+both_backends!(
+    a_servqual_invitation_is_answered_in_korean_with_importance_points,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        let unit = app.unit("강남점").await;
+        let tp = app.touchpoint(unit, 10.0, 12.0).await;
+        let created = json_of(
+            app.post(
+                "/api/v1/survey-invitations",
+                &app.admin,
+                &json!([{"instrument": "servqual", "touchpoint_id": tp, "locale": "ko"},
+                        {"instrument": "servqual", "unit_id": unit, "locale": "en", "expires_in_days": 30}]),
+            )
+            .await,
+            201,
+        )
+        .await;
+        assert_eq!(created["items"].as_array().unwrap().len(), 2);
+        let path = created["items"][0]["path"].as_str().unwrap().to_owned();
+        let html = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let def = rapport_domain::survey_builtin::servqual();
+        assert!(html.contains("lang=\"ko\""));
+        assert!(
+            html.contains(&def.items[0].text.ko),
+            "the first expectation item in Korean"
+        );
+        assert!(
+            html.contains(&def.items[43].text.ko),
+            "the last perception item in Korean"
+        );
+        assert!(html.contains("강남점"), "the business is named");
+        let submission = submission_of(&html);
+
+        let mut form: Vec<(String, String)> = Vec::new();
+        for i in 1..=22 {
+            form.push((format!("a.e{i:02}"), "7".into()));
+            form.push((
+                format!("a.p{i:02}"),
+                if i <= 4 { "6".into() } else { "4".into() },
+            ));
+        }
+        form.push(("submission".into(), submission.clone()));
+        let points = |last: &str| {
+            let mut f = form.clone();
+            for (d, p) in [
+                ("tangibles", "10"),
+                ("reliability", "40"),
+                ("responsiveness", "20"),
+                ("assurance", "10"),
+                ("empathy", last),
+            ] {
+                f.push((format!("i.{d}"), p.into()));
+            }
+            f
+        };
+        // 90 points: the form comes back with the error and every answer kept.
+        let short = points("10");
+        let refs: Vec<(&str, &str)> = short
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let r = post_form(&app, &path, &refs).await;
+        assert_eq!(r.status(), 422);
+        let again = r.text().await.unwrap();
+        assert!(again.contains("role=\"alert\""));
+        assert!(again.contains("90"), "the total is shown");
+        assert!(again.contains("value=\"40\""), "typed points are kept");
+        assert!(responses_of(&app, "servqual").await.is_empty());
+
+        let full = points("20");
+        let refs: Vec<(&str, &str)> = full.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let r = post_form(&app, &path, &refs).await;
+        assert_eq!(r.status(), 200);
+        let thanks = r.text().await.unwrap();
+        assert!(thanks.contains("lang=\"ko\""));
+        let stored = responses_of(&app, "servqual").await;
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0]["importance"]["reliability"], 40);
+        assert_eq!(stored[0]["locale"], "ko");
+
+        // The report sees it: tangibles gap 6 − 7 = −1, the others 4 − 7 = −3.
+        let r = json_of(app.get("/api/v1/reports/servqual", &app.admin).await, 200).await;
+        let dims = r["report"]["dimensions"].as_array().unwrap();
+        let gap = |code: &str| {
+            dims.iter().find(|d| d["code"] == code).unwrap()["gap"]
+                .as_f64()
+                .unwrap()
+        };
+        assert_eq!((gap("tangibles"), gap("empathy")), (-1.0, -3.0));
+        // Weighted by this respondent's points: 0.1·(−1) + 0.9·(−3) = −2.8.
+        let w = r["report"]["servqual"]["weighted"].as_f64().unwrap();
+        assert!((w + 2.8).abs() < 1e-12, "{w}");
+    }
+);
