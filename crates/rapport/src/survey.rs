@@ -162,9 +162,12 @@ async fn import(store: &dyn Store, a: &ImportArgs) -> anyhow::Result<()> {
                     p.code
                 );
             }
+            let bad: std::collections::BTreeSet<u64> =
+                summary.problems.iter().map(|p| p.line).collect();
             bail!(
-                "{} bad rows; nothing imported (use --skip-bad-rows to import the good ones)",
-                summary.rows_read - summary.rows_accepted
+                "{} bad rows of {}; nothing imported (use --skip-bad-rows to import the good ones)",
+                bad.len(),
+                summary.rows_read
             );
         }
     };

@@ -1487,27 +1487,36 @@ macro_rules! impl_case_store {
                 }
 
                 async fn recovery_summary(&self, f: &SummaryFilter) -> Result<RecoverySummary> {
-                    let rows: Vec<SummaryRow> = sqlx::query_as(
+                    // Without a unit the filter is left out of the SQL, so that the clocks join
+                    // reads the detection index alone (a covering index), and the two queries
+                    // run at the same time on two read connections.
+                    let unit_filter = if f.unit.is_some() { " AND unit_id = $3" } else { "" };
+                    let clock_unit_filter = if f.unit.is_some() { " AND c.unit_id = $3" } else { "" };
+                    let rows_sql = format!(
                         "SELECT source, stage, category, root_cause, severity, tier, detected_at, acknowledged_at, \
                          first_response_at, resolved_at, satisfaction, compensation_minor, currency FROM cases \
-                         WHERE detected_at >= $1 AND detected_at < $2 AND ($3 IS NULL OR unit_id = $3)",
-                    )
-                    .bind(f.from.micros())
-                    .bind(f.to.micros())
-                    .bind(f.unit)
-                    .fetch_all(&self.read)
-                    .await?;
-                    let compliance: Vec<(String, i64, i64)> = sqlx::query_as(
+                         WHERE detected_at >= $1 AND detected_at < $2{unit_filter}"
+                    );
+                    let compliance_sql = format!(
                         "SELECT k.target, COUNT(*), CAST(SUM(CASE WHEN k.breached_at IS NULL THEN 1 ELSE 0 END) AS BIGINT) \
                          FROM case_clocks k JOIN cases c ON c.id = k.case_id \
-                         WHERE c.detected_at >= $1 AND c.detected_at < $2 AND ($3 IS NULL OR c.unit_id = $3) \
-                         AND (k.stopped_at IS NOT NULL OR k.breached_at IS NOT NULL) GROUP BY k.target",
-                    )
-                    .bind(f.from.micros())
-                    .bind(f.to.micros())
-                    .bind(f.unit)
-                    .fetch_all(&self.read)
-                    .await?;
+                         WHERE c.detected_at >= $1 AND c.detected_at < $2{clock_unit_filter} \
+                         AND (k.stopped_at IS NOT NULL OR k.breached_at IS NOT NULL) GROUP BY k.target"
+                    );
+                    let mut rows_query = sqlx::query_as::<_, SummaryRow>(sqlx::AssertSqlSafe(rows_sql))
+                        .bind(f.from.micros())
+                        .bind(f.to.micros());
+                    let mut compliance_query = sqlx::query_as::<_, (String, i64, i64)>(sqlx::AssertSqlSafe(compliance_sql))
+                        .bind(f.from.micros())
+                        .bind(f.to.micros());
+                    if let Some(unit) = f.unit {
+                        rows_query = rows_query.bind(unit);
+                        compliance_query = compliance_query.bind(unit);
+                    }
+                    let (rows, compliance) = tokio::try_join!(
+                        rows_query.fetch_all(&self.read),
+                        compliance_query.fetch_all(&self.read)
+                    )?;
                     summarize(f, rows, compliance)
                 }
             }
