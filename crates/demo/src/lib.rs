@@ -1,7 +1,8 @@
 //! The demo data set behind `rapport demo`: a restaurant chain and a bank, their branches,
 //! touchpoints and staff, customers in Korean and English, and a year of encounters simulated
 //! from a model in which failures grow with contact intensity and waiting, and a year of
-//! recovery cases drawn from the failed encounters (see `cases`).
+//! recovery cases drawn from the failed encounters (see `cases`), and a year of survey answers
+//! drawn from the encounters (see `surveys`).
 //!
 //! Everything is drawn from one seed, so the same seed and scale give the same data set
 //! (encounter ids included; the store assigns the ids of everything else).
@@ -28,6 +29,7 @@ mod model;
 mod names;
 mod sample;
 mod simulate;
+mod surveys;
 
 use model::{Business, UNITS};
 use simulate::{Simulation, TouchpointSim, UnitSim};
@@ -82,6 +84,8 @@ pub struct DemoSummary {
     pub encounters: usize,
     /// Recovery cases drawn from the failed encounters.
     pub cases: usize,
+    /// Survey responses (SERVQUAL, CSAT, NPS, effort) drawn from the encounters.
+    pub surveys: usize,
 }
 
 /// Phases reported to the progress callback, in order.
@@ -89,6 +93,7 @@ pub const PHASE_ORGANISATION: &str = "organisation";
 pub const PHASE_CUSTOMERS: &str = "customers";
 pub const PHASE_ENCOUNTERS: &str = "encounters";
 pub const PHASE_CASES: &str = "cases";
+pub const PHASE_SURVEYS: &str = "surveys";
 
 /// Fills `store` with the demo data set. Meant for an empty database: staff e-mails are fixed,
 /// so a second run into the same database fails with a duplicate e-mail.
@@ -186,6 +191,43 @@ pub async fn generate(
             .collect(),
     };
     let mut planner = cases::Planner::new(world, opts.year_end, stream(4));
+    let mut survey_planner = {
+        let survey_touchpoints: Vec<surveys::SurveyTouchpoint> = touchpoints
+            .iter()
+            .map(|t| surveys::SurveyTouchpoint {
+                id: t.id,
+                business: units[t.unit].design.business,
+                design: t.design,
+            })
+            .collect();
+        // Expected encounters per business, as the simulation shares them out.
+        let mut volume = [0.0; 2];
+        for t in &touchpoints {
+            let b = usize::from(units[t.unit].design.business == Business::Bank);
+            volume[b] += t.design.volume * units[t.unit].design.size;
+        }
+        let all: f64 = volume.iter().sum();
+        let volume = volume.map(|v| {
+            if all > 0.0 {
+                v / all * n_encounters as f64
+            } else {
+                0.0
+            }
+        });
+        let customers = plans
+            .iter()
+            .zip(&customer_ids)
+            .map(|(p, id)| (*id, (p.input.locale, p.input.tier)))
+            .collect();
+        surveys::SurveyPlanner::new(
+            &survey_touchpoints,
+            customers,
+            volume,
+            opts.scale,
+            opts.year_end,
+            stream(5),
+        )
+    };
     let mut sim = Simulation::new(
         units,
         touchpoints,
@@ -208,6 +250,7 @@ pub async fn generate(
             let first = chunk.len();
             sim.generate_day(day, &mut chunk);
             planner.consider(&chunk[first..]);
+            survey_planner.consider(&chunk[first..]);
             while chunk.len() >= ENCOUNTER_CHUNK || (day + 1 == days && !chunk.is_empty()) {
                 let rest = chunk.split_off(chunk.len().min(ENCOUNTER_CHUNK));
                 if chunks.blocking_send(chunk).is_err() {
@@ -216,7 +259,7 @@ pub async fn generate(
                 chunk = rest;
             }
         }
-        Some(planner.finish())
+        Some((planner.finish(), survey_planner.finish()))
     });
     let mut written = 0_u64;
     while let Some(chunk) = ready.recv().await {
@@ -227,7 +270,7 @@ pub async fn generate(
         progress(PHASE_ENCOUNTERS, written, n_encounters);
     }
     // The channel closed, so the producer has returned; a panic there is a bug to surface.
-    let planned = match producer.join() {
+    let (planned, planned_surveys) = match producer.join() {
         Ok(planned) => planned.expect("every chunk was received"),
         Err(panic) => std::panic::resume_unwind(panic),
     };
@@ -241,6 +284,7 @@ pub async fn generate(
         imported += store.import_cases(&scripts, opts.year_end).await?;
         progress(PHASE_CASES, imported as u64, total);
     }
+    let surveys = surveys::write(store, planned_surveys, progress).await?;
     store.checkpoint().await?;
 
     Ok(DemoSummary {
@@ -250,6 +294,7 @@ pub async fn generate(
         customers: n_customers,
         encounters: written as usize,
         cases: imported,
+        surveys,
     })
 }
 
@@ -848,6 +893,7 @@ mod tests {
             PHASE_CUSTOMERS,
             PHASE_ENCOUNTERS,
             PHASE_CASES,
+            PHASE_SURVEYS,
         ] {
             let (done, total) = seen[phase];
             assert!(total > 0 && done == total, "{phase}: {done}/{total}");

@@ -50,8 +50,8 @@ enum Command {
     Migrate(DbArgs),
     /// Fill an empty database with a bilingual demo data set.
     Demo(DemoArgs),
-    /// Measure ingest, case creation, the SLA sweep and the recovery summary against fresh
-    /// databases and print the figures.
+    /// Measure ingest, case creation, the SLA sweep, the recovery summary and the surveys
+    /// (ingest, SERVQUAL report, CSV import) against fresh databases and print the figures.
     Bench(bench::BenchArgs),
     /// Survey responses: import a CSV of historic responses, print the reports.
     Survey(survey::SurveyArgs),
@@ -222,14 +222,15 @@ async fn demo(store: &dyn Store, scale: f64, seed: u64) -> anyhow::Result<()> {
     let summary = rapport_demo::generate(store, &options, &progress).await?;
     bar.finish_and_clear();
     println!(
-        "Demo data written in {:.1} s: {} units, {} touchpoints, {} employees, {} customers, {} encounters, {} recovery cases.",
+        "Demo data written in {:.1} s: {} units, {} touchpoints, {} employees, {} customers, {} encounters, {} recovery cases, {} survey responses.",
         started.elapsed().as_secs_f64(),
         summary.units,
         summary.touchpoints,
         summary.employees,
         summary.customers,
         summary.encounters,
-        summary.cases
+        summary.cases,
+        summary.surveys
     );
     Ok(())
 }
@@ -417,7 +418,7 @@ mod tests {
             .get_subcommands()
             .map(|c| c.get_name().to_owned())
             .collect();
-        assert_eq!(names, ["serve", "migrate", "demo", "bench"]);
+        assert_eq!(names, ["serve", "migrate", "demo", "bench", "survey"]);
         assert!(cli.get_subcommands().all(|c| c.get_about().is_some()));
     }
 }

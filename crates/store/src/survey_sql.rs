@@ -425,55 +425,88 @@ macro_rules! impl_survey_store {
                             sums.entry(key).or_insert_with(|| SurveyStats::empty(&layout)).add(&layout, &r.answers);
                         }
                     }
-                    // Keys in one order in every transaction: concurrent writers on
-                    // PostgreSQL lock rows in the same order and cannot deadlock.
-                    for ((grain, period, tier, unit, touchpoint), stats) in sums {
-                        let inserted = sqlx::query(
-                            "INSERT INTO survey_stats (instrument_id, grain, period, tier, unit_id, touchpoint_id, respondents, data) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-                        )
-                        .bind(instrument.id)
-                        .bind(grain.as_str())
-                        .bind(period)
-                        .bind(&tier)
-                        .bind(unit)
-                        .bind(touchpoint)
-                        .bind(stats.respondents())
-                        .bind(stats.to_bytes())
-                        .execute(&mut **tx)
-                        .await?;
-                        if inserted.rows_affected() == 1 {
-                            continue;
+                    // A few statements per 400 statistics rows, not per row. Keys go in one
+                    // order in every transaction, so concurrent writers on PostgreSQL lock
+                    // rows in the same order and cannot deadlock.
+                    let sums: Vec<(StatsKey, SurveyStats)> = sums.into_iter().collect();
+                    let empty = SurveyStats::empty(&layout).to_bytes();
+                    for chunk in sums.chunks(400) {
+                        if !FOR_UPDATE.is_empty() {
+                            // Every row exists before it is read, so that reading can lock it:
+                            // two writers adding a new row cannot both start from nothing.
+                            let mut qb = sqlx::QueryBuilder::<$db>::new(
+                                "INSERT INTO survey_stats (instrument_id, grain, period, tier, unit_id, touchpoint_id, respondents, data) ",
+                            );
+                            qb.push_values(chunk, |mut b, ((grain, period, tier, unit, touchpoint), _)| {
+                                b.push_bind(instrument.id)
+                                    .push_bind(grain.as_str())
+                                    .push_bind(*period)
+                                    .push_bind(tier.clone())
+                                    .push_bind(*unit)
+                                    .push_bind(*touchpoint)
+                                    .push_bind(0i64)
+                                    .push_bind(empty.clone());
+                            });
+                            qb.push(" ON CONFLICT DO NOTHING");
+                            qb.build().execute(&mut **tx).await?;
                         }
-                        let (data,): (Vec<u8>,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                            "SELECT data FROM survey_stats WHERE instrument_id = $1 AND grain = $2 AND period = $3 \
-                             AND tier = $4 AND unit_id = $5 AND touchpoint_id = $6{FOR_UPDATE}"
-                        )))
-                        .bind(instrument.id)
-                        .bind(grain.as_str())
-                        .bind(period)
-                        .bind(&tier)
-                        .bind(unit)
-                        .bind(touchpoint)
-                        .fetch_one(&mut **tx)
-                        .await?;
-                        let mut total = SurveyStats::from_bytes(&layout, &data)
-                            .map_err(|e| StoreError::Corrupt(format!("survey statistics: {e}")))?;
-                        total.merge(&stats);
-                        sqlx::query(
-                            "UPDATE survey_stats SET respondents = $7, data = $8 WHERE instrument_id = $1 AND grain = $2 \
-                             AND period = $3 AND tier = $4 AND unit_id = $5 AND touchpoint_id = $6",
-                        )
-                        .bind(instrument.id)
-                        .bind(grain.as_str())
-                        .bind(period)
-                        .bind(&tier)
-                        .bind(unit)
-                        .bind(touchpoint)
-                        .bind(total.respondents())
-                        .bind(total.to_bytes())
-                        .execute(&mut **tx)
-                        .await?;
+                        let mut qb = sqlx::QueryBuilder::<$db>::new(
+                            "SELECT grain, period, tier, unit_id, touchpoint_id, data FROM survey_stats WHERE instrument_id = ",
+                        );
+                        qb.push_bind(instrument.id)
+                            .push(" AND (grain, period, tier, unit_id, touchpoint_id) IN (VALUES ");
+                        for (n, ((grain, period, tier, unit, touchpoint), _)) in chunk.iter().enumerate() {
+                            if n > 0 {
+                                qb.push(", ");
+                            }
+                            qb.push("(")
+                                .push_bind(grain.as_str())
+                                .push(", ")
+                                .push_bind(*period)
+                                .push(", ")
+                                .push_bind(tier.clone())
+                                .push(", ")
+                                .push_bind(*unit)
+                                .push(", ")
+                                .push_bind(*touchpoint)
+                                .push(")");
+                        }
+                        qb.push(") ORDER BY grain, period, tier, unit_id, touchpoint_id").push(FOR_UPDATE);
+                        let rows: Vec<(String, i64, String, Uuid, Uuid, Vec<u8>)> =
+                            qb.build_query_as().fetch_all(&mut **tx).await?;
+                        let mut existing: HashMap<StatsKey, SurveyStats> = HashMap::with_capacity(rows.len());
+                        for (g, period, tier, unit, touchpoint, data) in rows {
+                            let grain = Grain::parse(&g).ok_or_else(|| StoreError::Corrupt(format!("statistics grain `{g}`")))?;
+                            let stats = SurveyStats::from_bytes(&layout, &data)
+                                .map_err(|e| StoreError::Corrupt(format!("survey statistics: {e}")))?;
+                            existing.insert((grain, period, tier, unit, touchpoint), stats);
+                        }
+                        let merged: Vec<(&StatsKey, SurveyStats)> = chunk
+                            .iter()
+                            .map(|(key, add)| {
+                                let mut total = existing.remove(key).unwrap_or_else(|| SurveyStats::empty(&layout));
+                                total.merge(add);
+                                (key, total)
+                            })
+                            .collect();
+                        let mut qb = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO survey_stats (instrument_id, grain, period, tier, unit_id, touchpoint_id, respondents, data) ",
+                        );
+                        qb.push_values(&merged, |mut b, ((grain, period, tier, unit, touchpoint), total)| {
+                            b.push_bind(instrument.id)
+                                .push_bind(grain.as_str())
+                                .push_bind(*period)
+                                .push_bind(tier.clone())
+                                .push_bind(*unit)
+                                .push_bind(*touchpoint)
+                                .push_bind(total.respondents())
+                                .push_bind(total.to_bytes());
+                        });
+                        qb.push(
+                            " ON CONFLICT (instrument_id, grain, period, tier, unit_id, touchpoint_id) \
+                             DO UPDATE SET respondents = excluded.respondents, data = excluded.data",
+                        );
+                        qb.build().execute(&mut **tx).await?;
                     }
                     let def = &instrument.definition;
                     Ok(items

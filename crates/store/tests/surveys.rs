@@ -476,3 +476,48 @@ both_backends!(
         assert!(matches!(err, StoreError::StateConflict(_)), "{err:?}");
     }
 );
+
+both_backends!(
+    concurrent_batches_on_the_same_day_lose_no_answer,
+    |db: TestDb| async move {
+        let u = unit(&db, "강남점").await;
+        let tp = touchpoint(&db, u).await;
+        let instrument = db.store.find_instrument("csat").await.unwrap();
+        let mut tasks = Vec::new();
+        for n in 0..8 {
+            let store = db.store.clone();
+            let instrument = instrument.clone();
+            // Every writer adds to the same new day, week and month rows.
+            let items: Vec<NewResponse> = (0..25)
+                .map(|i| {
+                    response(
+                        Some(tp),
+                        None,
+                        "2026-04-07T03:00:00Z",
+                        csat((n + i) % 5 + 1),
+                    )
+                })
+                .collect();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .insert_responses(&Change::system(), None, &instrument, &items, "")
+                    .await
+                    .unwrap()
+                    .len()
+            }));
+        }
+        let mut written = 0;
+        for t in tasks {
+            written += t.await.unwrap();
+        }
+        assert_eq!(written, 200);
+        for (from, to) in [
+            ("2026-04-07", "2026-04-07"),
+            ("2026-04-06", "2026-04-12"),
+            ("2026-04-01", "2026-04-30"),
+        ] {
+            let (stats, rows) = merged(&db, &instrument, from, to).await;
+            assert_eq!((stats.respondents(), rows), (200, 1), "{from}..{to}");
+        }
+    }
+);
