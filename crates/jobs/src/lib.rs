@@ -63,6 +63,19 @@ impl Worker {
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, "schedule claim failed"),
         }
+        match self
+            .store
+            .claim_schedule("purge_sessions", &self.node, now, now.plus_seconds(3600))
+            .await
+        {
+            Ok(true) => match self.store.purge_sessions(now).await {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "purged expired web sessions"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "purging sessions failed"),
+            },
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "schedule claim failed"),
+        }
         self.sweep_sla(now).await;
         let jobs = match self
             .store

@@ -53,6 +53,9 @@ pub struct BenchArgs {
     /// Batches of 10,000 SERVQUAL responses to send in the survey ingest test.
     #[arg(long, default_value_t = 10)]
     survey_batches: usize,
+    /// Time every staff page on the demo data set (after the demo generation test).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pages: bool,
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -186,6 +189,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             println!(
                 "{name:<8} recovery summary, year: p50 {p50:>6.2} ms  p99 {p99:>6.2} ms  ({cases} cases, all units)"
             );
+            if args.pages {
+                let server = Server::start(db.store.clone()).await?;
+                crate::bench_pages::pages(name, db.store.clone(), &server.base).await?;
+                server.stop().await;
+            }
         }
         if args.survey_responses > 0 {
             let Some(db) = TestDb::new(*backend).await else {
@@ -507,7 +515,7 @@ struct Figures {
     p99_ms: f64,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

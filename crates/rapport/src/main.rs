@@ -13,6 +13,7 @@ use rapport_domain::org::{EmployeeInput, Role};
 use rapport_store::{Change, DatabaseUrl, PageRequest, Store};
 
 mod bench;
+mod bench_pages;
 mod config;
 mod survey;
 

@@ -692,6 +692,50 @@ macro_rules! impl_case_store {
                         .unwrap_or(AuthorityPeriod::Month))
                 }
 
+                /// The employee's limit less what they granted on their own authority in the
+                /// current period, in `currency`.
+                async fn authority_left_in(
+                    tx: &mut Tx<'_>,
+                    employee: Uuid,
+                    currency: &str,
+                    tz: chrono_tz::Tz,
+                    at: Timestamp,
+                ) -> Result<AuthorityLeft> {
+                    let limit: Option<(i64, String)> = sqlx::query_as(
+                        "SELECT authority_limit_minor, authority_currency FROM employees WHERE id = $1",
+                    )
+                    .bind(employee)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    let limit = match limit {
+                        Some((l, c)) if c == currency => l,
+                        _ => 0,
+                    };
+                    let period = Self::authority_period_in(tx).await?;
+                    let used = match period_start(period, at, tz) {
+                        None => 0,
+                        Some(start) => {
+                            let (used,): (Option<i64>,) = sqlx::query_as(
+                                "SELECT CAST(SUM(amount_minor) AS BIGINT) FROM recovery_actions \
+                                 WHERE requested_by = $1 AND own_authority AND currency = $2 AND requested_at >= $3",
+                            )
+                            .bind(employee)
+                            .bind(currency)
+                            .bind(start.micros())
+                            .fetch_one(&mut **tx)
+                            .await?;
+                            used.unwrap_or(0)
+                        }
+                    };
+                    Ok(AuthorityLeft {
+                        period,
+                        currency: currency.to_owned(),
+                        limit_minor: limit,
+                        used_minor: used,
+                        remaining_minor: (limit - used).max(0),
+                    })
+                }
+
                 async fn action_row(tx: &mut Tx<'_>, id: Uuid) -> Result<ActionRow> {
                     let row: Option<ActionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                         "SELECT {ACTION_COLUMNS} FROM recovery_actions WHERE id = $1{FOR_UPDATE}"
@@ -1079,33 +1123,9 @@ macro_rules! impl_case_store {
                     // Empowerment: within the remaining authority the action takes effect now.
                     let (status, own_authority, remaining) = match amount_minor {
                         Some(m) if m > 0 && !from_guarantee => {
-                            let limit: Option<(i64, String)> = sqlx::query_as(
-                                "SELECT authority_limit_minor, authority_currency FROM employees WHERE id = $1",
-                            )
-                            .bind(actor.employee_id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                            let limit = match limit {
-                                Some((l, c)) if c == row.currency => l,
-                                _ => 0,
-                            };
-                            let period = Self::authority_period_in(&mut tx).await?;
-                            let used = match period_start(period, at, self.unit_clock_info(row.unit_id).await?.tz) {
-                                None => 0,
-                                Some(start) => {
-                                    let (used,): (Option<i64>,) = sqlx::query_as(
-                                        "SELECT CAST(SUM(amount_minor) AS BIGINT) FROM recovery_actions \
-                                         WHERE requested_by = $1 AND own_authority AND currency = $2 AND requested_at >= $3",
-                                    )
-                                    .bind(actor.employee_id)
-                                    .bind(&row.currency)
-                                    .bind(start.micros())
-                                    .fetch_one(&mut *tx)
-                                    .await?;
-                                    used.unwrap_or(0)
-                                }
-                            };
-                            let remaining = (limit - used).max(0);
+                            let tz = self.unit_clock_info(row.unit_id).await?.tz;
+                            let left = Self::authority_left_in(&mut tx, actor.employee_id, &row.currency, tz, at).await?;
+                            let remaining = left.remaining_minor;
                             if m <= remaining {
                                 (ActionStatus::Effective, true, Some(remaining - m))
                             } else {
@@ -1311,6 +1331,189 @@ macro_rules! impl_case_store {
                         })
                         .collect();
                     Ok(Page::from_overfetch(items, page.limit, |n| Cursor { key: 0, id: n.id }))
+                }
+
+                async fn list_follow_ups_due(&self, scope: Option<Uuid>, due_before: Timestamp, page: &PageRequest) -> Result<Page<Case>> {
+                    // The partial index on follow_up_due_at holds exactly the follow-ups not yet done.
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT {CASE_COLUMNS} FROM cases WHERE stage = 'follow_up' AND follow_up_done_at IS NULL \
+                         AND follow_up_due_at < "
+                    ));
+                    qb.push_bind(due_before.micros());
+                    if let Some(u) = scope {
+                        qb.push(" AND unit_id = ").push_bind(u);
+                    }
+                    if let Some(after) = page.after {
+                        qb.push(" AND (follow_up_due_at > ")
+                            .push_bind(after.key)
+                            .push(" OR (follow_up_due_at = ")
+                            .push_bind(after.key)
+                            .push(" AND id > ")
+                            .push_bind(after.id)
+                            .push("))");
+                    }
+                    qb.push(" ORDER BY follow_up_due_at, id LIMIT ").push_bind(page.limit + 1);
+                    let rows: Vec<CaseRow> = qb.build_query_as().fetch_all(&self.read).await?;
+                    let keys: HashMap<Uuid, i64> =
+                        rows.iter().map(|r| (r.id, r.follow_up_due_at.unwrap_or_default())).collect();
+                    let cases = self.case_views(rows).await?;
+                    Ok(Page::from_overfetch(cases, page.limit, |c| Cursor { key: keys[&c.id], id: c.id }))
+                }
+
+                async fn list_pending_requested_by(&self, employee: Uuid, unit: Option<Uuid>, limit: i64) -> Result<Vec<RecoveryAction>> {
+                    // Read through the partial index of pending actions (unit, id).
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT {ACTION_COLUMNS} FROM recovery_actions WHERE status = 'pending_approval' AND requested_by = "
+                    ));
+                    qb.push_bind(employee);
+                    if let Some(u) = unit {
+                        qb.push(" AND unit_id = ").push_bind(u);
+                    }
+                    qb.push(" ORDER BY unit_id, id LIMIT ").push_bind(limit.clamp(1, 1000));
+                    let rows: Vec<ActionRow> = qb.build_query_as().fetch_all(&self.read).await?;
+                    rows.into_iter().map(ActionRow::into_domain).collect()
+                }
+
+                async fn remaining_authority(&self, employee: Uuid, unit: Uuid, at: Timestamp) -> Result<AuthorityLeft> {
+                    let info = self.unit_clock_info(unit).await?;
+                    // A read in a transaction of the read pool: the same helper as a request.
+                    let mut tx = self.read.begin().await?;
+                    let left = Self::authority_left_in(&mut tx, employee, info.currency.code(), info.tz, at).await?;
+                    tx.commit().await?;
+                    Ok(left)
+                }
+
+                async fn customer_names(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, (String, Tier)>> {
+                    let ids: Vec<Uuid> = ids.iter().copied().collect::<HashSet<_>>().into_iter().collect();
+                    let mut out = HashMap::with_capacity(ids.len());
+                    for chunk in ids.chunks(500) {
+                        let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id, name, tier FROM customers WHERE id IN (");
+                        let mut sep = qb.separated(", ");
+                        for id in chunk {
+                            sep.push_bind(*id);
+                        }
+                        qb.push(")");
+                        let rows: Vec<(Uuid, String, String)> = qb.build_query_as().fetch_all(&self.read).await?;
+                        for (id, name, tier) in rows {
+                            let tier = Tier::from_str_opt(&tier).ok_or_else(|| StoreError::Corrupt(format!("tier `{tier}`")))?;
+                            out.insert(id, (name, tier));
+                        }
+                    }
+                    Ok(out)
+                }
+
+                async fn employee_names(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>> {
+                    let ids: Vec<Uuid> = ids.iter().copied().collect::<HashSet<_>>().into_iter().collect();
+                    let mut out = HashMap::with_capacity(ids.len());
+                    for chunk in ids.chunks(500) {
+                        let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id, name FROM employees WHERE id IN (");
+                        let mut sep = qb.separated(", ");
+                        for id in chunk {
+                            sep.push_bind(*id);
+                        }
+                        qb.push(")");
+                        let rows: Vec<(Uuid, String)> = qb.build_query_as().fetch_all(&self.read).await?;
+                        out.extend(rows);
+                    }
+                    Ok(out)
+                }
+
+                async fn upcoming_dates(&self, f: &UpcomingDatesFilter) -> Result<Vec<UpcomingDate>> {
+                    let days = f.days.clamp(1, 31);
+                    // The candidates: each range of the window reads the (month, day) index, a
+                    // few hundred dates at demo scale for a week. For a unit, each candidate's
+                    // visits since `visited_since` are looked up in the customer index of
+                    // encounters, which holds the unit since migration 0006: an index-only
+                    // probe that stops at the first visit found.
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT d.customer_id, c.name, c.tier, d.kind, d.label, d.month, d.day, d.year, ",
+                    );
+                    match f.unit {
+                        Some(unit) => {
+                            qb.push("EXISTS (SELECT 1 FROM encounters e WHERE e.customer_id = d.customer_id AND e.started_at >= ")
+                                .push_bind(f.visited_since.micros())
+                                .push(" AND e.unit_id = ")
+                                .push_bind(unit)
+                                .push(")");
+                        }
+                        None => {
+                            qb.push("TRUE");
+                        }
+                    }
+                    qb.push(" AS visited FROM customer_dates d JOIN customers c ON c.id = d.customer_id WHERE ");
+                    for (i, (m, lo, hi)) in month_day_ranges(f.from, days).iter().enumerate() {
+                        if i > 0 {
+                            qb.push(" OR ");
+                        }
+                        qb.push("(d.month = ")
+                            .push_bind(i64::from(*m))
+                            .push(" AND d.day BETWEEN ")
+                            .push_bind(i64::from(*lo))
+                            .push(" AND ")
+                            .push_bind(i64::from(*hi))
+                            .push(")");
+                    }
+                    type DateRow = (Uuid, String, String, String, Option<String>, i64, i64, Option<i64>, bool);
+                    let rows: Vec<DateRow> = qb.build_query_as().fetch_all(&self.read).await?;
+                    // Those who did not visit may still have a case in the unit (a complaint by
+                    // phone): their cases, read through the customer index of cases.
+                    let mut with_case: HashSet<Uuid> = HashSet::new();
+                    if let Some(unit) = f.unit {
+                        let ids: Vec<Uuid> = rows
+                            .iter()
+                            .filter(|r| !r.8)
+                            .map(|r| r.0)
+                            .collect::<HashSet<_>>()
+                            .into_iter()
+                            .collect();
+                        for chunk in ids.chunks(500) {
+                            let mut qb = sqlx::QueryBuilder::<$db>::new(
+                                "SELECT customer_id, unit_id FROM cases WHERE customer_id IN (",
+                            );
+                            let mut sep = qb.separated(", ");
+                            for id in chunk {
+                                sep.push_bind(*id);
+                            }
+                            qb.push(")");
+                            let found: Vec<(Uuid, Uuid)> = qb.build_query_as().fetch_all(&self.read).await?;
+                            with_case.extend(found.into_iter().filter(|(_, u)| *u == unit).map(|(c, _)| c));
+                        }
+                    }
+                    let rows: Vec<_> = rows
+                        .into_iter()
+                        .filter(|r| r.8 || with_case.contains(&r.0))
+                        .map(|(a, b, c, d, e, g, h, i, _)| (a, b, c, d, e, g, h, i))
+                        .collect();
+                    let mut out = rows
+                        .into_iter()
+                        .map(|(customer_id, customer_name, tier, kind, label, month, day, year)| {
+                            let kind = match kind.as_str() {
+                                "birthday" => rapport_domain::customer::DateKind::Birthday,
+                                "anniversary" => rapport_domain::customer::DateKind::Anniversary,
+                                "other" => rapport_domain::customer::DateKind::Other,
+                                other => return Err(StoreError::Corrupt(format!("date kind `{other}`"))),
+                            };
+                            let on = day_in_window(f.from, days, month as u32, day as u32)
+                                .ok_or_else(|| StoreError::Corrupt("a date outside its window".into()))?;
+                            Ok(UpcomingDate {
+                                customer_id,
+                                customer_name,
+                                tier: Tier::from_str_opt(&tier)
+                                    .ok_or_else(|| StoreError::Corrupt(format!("tier `{tier}`")))?,
+                                kind,
+                                label,
+                                month: month as u8,
+                                day: day as u8,
+                                year: year.map(|y| y as i32),
+                                on,
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    out.sort_by(|a, b| {
+                        (a.on, &a.customer_name, a.customer_id).cmp(&(b.on, &b.customer_name, b.customer_id))
+                    });
+                    out.truncate(f.limit.clamp(1, 1000) as usize);
+                    Ok(out)
                 }
 
                 async fn import_cases(&self, scripts: &[CaseScript], now: Timestamp) -> Result<usize> {

@@ -505,6 +505,119 @@ pub trait CaseStore: Send + Sync {
     /// another system), under the same rules as the API, in large transactions. Warnings
     /// and breaches due by `now` are recorded; no notifications are sent for history.
     async fn import_cases(&self, scripts: &[CaseScript], now: Timestamp) -> Result<usize>;
+
+    // ---- the agent's day ----
+
+    /// Follow-ups not yet done that fall due before `due_before` (overdue ones included),
+    /// soonest first. `scope`: one unit's; `None`: every unit's.
+    async fn list_follow_ups_due(
+        &self,
+        scope: Option<Uuid>,
+        due_before: Timestamp,
+        page: &PageRequest,
+    ) -> Result<Page<Case>>;
+    /// Recovery actions `employee` asked for that still wait for a manager (in `unit`, or
+    /// in any unit), by unit and age; at most `limit`.
+    async fn list_pending_requested_by(
+        &self,
+        employee: Uuid,
+        unit: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<RecoveryAction>>;
+    /// What `employee` may still grant on their own authority in `unit` at `at`: their
+    /// limit less what they granted in the current authority period (unit's local time).
+    async fn remaining_authority(
+        &self,
+        employee: Uuid,
+        unit: Uuid,
+        at: Timestamp,
+    ) -> Result<AuthorityLeft>;
+    /// Customers' birthdays, anniversaries and other dates in a window of days, read through
+    /// the month–day index; see [`UpcomingDatesFilter`].
+    async fn upcoming_dates(&self, filter: &UpcomingDatesFilter) -> Result<Vec<UpcomingDate>>;
+    /// Names and tiers of customers by id, for lists of cases (ids that do not exist are
+    /// left out). One query per 500 ids.
+    async fn customer_names(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, (String, Tier)>>;
+    /// Names of employees by id, for lists of cases.
+    async fn employee_names(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>>;
+}
+
+/// An employee's authority in one unit's currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuthorityLeft {
+    pub period: AuthorityPeriod,
+    pub currency: String,
+    /// The limit; 0 when it is kept in another currency.
+    pub limit_minor: i64,
+    /// Granted on their own authority in the current period (0 for `per_action`).
+    pub used_minor: i64,
+    pub remaining_minor: i64,
+}
+
+/// Which important dates the agenda shows.
+#[derive(Debug, Clone)]
+pub struct UpcomingDatesFilter {
+    /// The first local day of the window.
+    pub from: chrono::NaiveDate,
+    /// Days in the window, 1 to 31 (`from` included).
+    pub days: u32,
+    /// Only customers of this unit: those who visited one of its touchpoints since
+    /// `visited_since`, or have a case there. `None`: every customer.
+    pub unit: Option<Uuid>,
+    pub visited_since: Timestamp,
+    pub limit: i64,
+}
+
+/// A customer's date falling within the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UpcomingDate {
+    pub customer_id: Uuid,
+    pub customer_name: String,
+    pub tier: Tier,
+    pub kind: rapport_domain::customer::DateKind,
+    pub label: Option<String>,
+    pub month: u8,
+    pub day: u8,
+    pub year: Option<i32>,
+    /// The day it falls on in the window (29 February on 28 February in common years).
+    pub on: chrono::NaiveDate,
+}
+
+/// The month–day ranges a window of local days covers (at most two months when the window
+/// is shorter than a month), with 29 February read on 28 February in common years.
+pub(crate) fn month_day_ranges(from: chrono::NaiveDate, days: u32) -> Vec<(u32, u32, u32)> {
+    let mut ranges: Vec<(u32, u32, u32)> = Vec::new();
+    for i in 0..days.max(1) {
+        let Some(d) = from.checked_add_days(chrono::Days::new(u64::from(i))) else {
+            break;
+        };
+        let (m, mut day) = (d.month(), d.day());
+        let leap = chrono::NaiveDate::from_ymd_opt(d.year(), 2, 29).is_some();
+        if m == 2 && day == 28 && !leap {
+            day = 29;
+        }
+        match ranges.last_mut() {
+            Some((lm, _, hi)) if *lm == m => *hi = day,
+            _ => ranges.push((m, d.day(), day)),
+        }
+    }
+    ranges
+}
+
+/// The day within the window a month–day falls on.
+pub(crate) fn day_in_window(
+    from: chrono::NaiveDate,
+    days: u32,
+    month: u32,
+    day: u32,
+) -> Option<chrono::NaiveDate> {
+    (0..days.max(1)).find_map(|i| {
+        let d = from.checked_add_days(chrono::Days::new(u64::from(i)))?;
+        let leap = chrono::NaiveDate::from_ymd_opt(d.year(), 2, 29).is_some();
+        let hit = (d.month() == month && d.day() == day)
+            || (!leap && month == 2 && day == 29 && d.month() == 2 && d.day() == 28);
+        hit.then_some(d)
+    })
 }
 
 // ---- helpers shared by both backends -------------------------------------------------

@@ -14,10 +14,12 @@ use uuid::Uuid;
 
 mod case_sql;
 mod cases;
+mod overview;
 mod page;
 mod postgres;
 mod recovery_config;
 mod rows;
+mod sessions;
 mod shared;
 mod sqlite;
 mod survey_sql;
@@ -25,9 +27,11 @@ mod surveys;
 pub mod testing;
 
 pub use cases::*;
+pub use overview::*;
 pub use page::{Cursor, Page, PageRequest};
 pub use postgres::PgStore;
 pub use recovery_config::*;
+pub use sessions::*;
 pub use sqlite::SqliteStore;
 pub use surveys::*;
 
@@ -330,6 +334,8 @@ pub trait Store:
     + CaseStore
     + RecoveryConfigStore
     + SurveyStore
+    + SessionStore
+    + OverviewStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

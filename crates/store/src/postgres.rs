@@ -55,6 +55,10 @@ crate::recovery_config::impl_recovery_config_store!(PgStore, Postgres);
 
 crate::survey_sql::impl_survey_store!(PgStore, Postgres, for_update = " FOR UPDATE");
 
+crate::sessions::impl_session_store!(PgStore, Postgres);
+
+crate::overview::impl_overview_store!(PgStore, Postgres, sqlite = false);
+
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> &'static str {

@@ -122,6 +122,10 @@ crate::recovery_config::impl_recovery_config_store!(SqliteStore, Sqlite);
 
 crate::survey_sql::impl_survey_store!(SqliteStore, Sqlite, for_update = "");
 
+crate::sessions::impl_session_store!(SqliteStore, Sqlite);
+
+crate::overview::impl_overview_store!(SqliteStore, Sqlite, sqlite = true);
+
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {

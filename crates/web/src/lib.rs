@@ -23,6 +23,7 @@ pub mod extract;
 mod openapi;
 mod routes;
 pub mod survey_form;
+pub mod ui;
 
 pub use routes::surveys::{MAX_IMPORT_ROWS, ReportKind, SurveyReportQuery, survey_report};
 
@@ -78,6 +79,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api)
         .merge(routes::system::router())
         .merge(routes::surveys::public_router())
+        .merge(ui::router())
         .merge(swagger)
         .route_layer(axum::middleware::from_fn(record_metrics))
         .fallback(routes::system::not_found)

@@ -385,24 +385,24 @@ fn name_in(name: &LocalizedName, locale: Locale) -> &str {
     }
 }
 
-/// The header every public page shares.
-struct Chrome {
-    lang: &'static str,
-    title: String,
-    brand: Option<String>,
-    switch_label: &'static str,
-    switch: [LangLink; 2],
+/// The header every public page shares (the survey form's and the complaint form's).
+pub(crate) struct Chrome {
+    pub(crate) lang: &'static str,
+    pub(crate) title: String,
+    pub(crate) brand: Option<String>,
+    pub(crate) switch_label: &'static str,
+    pub(crate) switch: [LangLink; 2],
 }
 
-struct LangLink {
-    href: &'static str,
-    lang: &'static str,
-    label: &'static str,
-    current: bool,
+pub(crate) struct LangLink {
+    pub(crate) href: &'static str,
+    pub(crate) lang: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) current: bool,
 }
 
 impl Chrome {
-    fn new(locale: Locale, title: String, brand: Option<String>) -> Self {
+    pub(crate) fn new(locale: Locale, title: String, brand: Option<String>) -> Self {
         let link = |l: Locale, href, label| LangLink {
             href,
             lang: l.as_str(),

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rapport_domain::case::{
-    CaseInput, CaseUpdateInput, MessageKind, Priority, RecoveryKind, Stage,
+    CaseAction, CaseInput, CaseUpdateInput, MessageKind, Priority, RecoveryKind, Stage,
 };
 use rapport_domain::money::MoneyDto;
 use rapport_domain::{FieldError, Money, Timestamp, Validation};
@@ -49,21 +49,130 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(recovery_report))
 }
 
-const MAX_TEXT: usize = 10_000;
+pub(crate) const MAX_TEXT: usize = 10_000;
 
-fn text(field: &str, value: &str) -> Result<String, ApiError> {
+// ---- shared with the staff pages (`ui::cases`) ----------------------------------------
+
+/// A required free text of a case: up to 10,000 characters, not blank.
+pub(crate) fn required_text(field: &str, value: &str) -> Result<String, FieldError> {
     let t = rapport_domain::text::free_text(field, value, MAX_TEXT)?;
     if t.trim().is_empty() {
-        return Err(FieldError::new(field, "required", "must not be empty").into());
+        return Err(FieldError::new(field, "required", "must not be empty"));
     }
     Ok(t)
 }
 
-fn optional_text(field: &str, value: &Option<String>) -> Result<Option<String>, ApiError> {
+/// An optional free text of a case: blank is absent.
+pub(crate) fn optional_text(
+    field: &str,
+    value: Option<&str>,
+) -> Result<Option<String>, FieldError> {
     match value {
-        Some(v) if !v.trim().is_empty() => Ok(Some(text(field, v)?)),
+        Some(v) if !v.trim().is_empty() => Ok(Some(required_text(field, v)?)),
         _ => Ok(None),
     }
+}
+
+fn text(field: &str, value: &str) -> Result<String, ApiError> {
+    Ok(required_text(field, value)?)
+}
+
+/// What a stage action carries, as typed: the same rules for JSON bodies and page forms.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct ActionFields<'a> {
+    pub note: Option<&'a str>,
+    pub body: Option<&'a str>,
+    pub summary: Option<&'a str>,
+    pub satisfaction: Option<i64>,
+    pub root_cause: Option<&'a str>,
+    pub reason: Option<&'a str>,
+}
+
+/// The command for a stage action, or every field error of its input (in field order).
+pub(crate) fn case_command(
+    action: CaseAction,
+    f: &ActionFields,
+) -> Result<CaseCommand, Vec<FieldError>> {
+    let mut v = Validation::new();
+    let command = match action {
+        CaseAction::Acknowledge => v
+            .check(optional_text("note", f.note))
+            .map(|note| CaseCommand::Acknowledge { note }),
+        CaseAction::Respond => v
+            .check(required_text("body", f.body.unwrap_or_default()))
+            .map(|body| CaseCommand::Respond { body }),
+        CaseAction::WaitForCustomer => v
+            .check(optional_text("note", f.note))
+            .map(|note| CaseCommand::WaitForCustomer { note }),
+        CaseAction::CustomerReplied => v
+            .check(optional_text("body", f.body))
+            .map(|body| CaseCommand::CustomerReplied { body }),
+        CaseAction::Resolve => v
+            .check(required_text("summary", f.summary.unwrap_or_default()))
+            .map(|summary| CaseCommand::Resolve { summary }),
+        CaseAction::CompleteFollowUp => {
+            let satisfaction = v.check(match f.satisfaction {
+                None => Ok(None),
+                Some(s @ 1..=5) => Ok(Some(s as u8)),
+                Some(_) => Err(FieldError::new(
+                    "satisfaction",
+                    "out_of_range",
+                    "satisfaction is 1 to 5",
+                )),
+            });
+            let note = v.check(optional_text("note", f.note));
+            satisfaction
+                .zip(note)
+                .map(|(satisfaction, note)| CaseCommand::CompleteFollowUp { satisfaction, note })
+        }
+        CaseAction::Close => {
+            let root_cause = v.check(rapport_domain::text::required_line(
+                "root_cause",
+                f.root_cause.unwrap_or_default(),
+                60,
+            ));
+            let note = v.check(required_text("note", f.note.unwrap_or_default()));
+            root_cause
+                .zip(note)
+                .map(|(root_cause, note)| CaseCommand::Close { root_cause, note })
+        }
+        CaseAction::Reopen => v
+            .check(required_text("reason", f.reason.unwrap_or_default()))
+            .map(|reason| CaseCommand::Reopen { reason }),
+    };
+    match command {
+        Some(c) if v.is_empty() => Ok(c),
+        _ => Err(v.into_errors()),
+    }
+}
+
+/// A recovery action from what was typed; `v` holds the errors of the amount already read.
+pub(crate) fn new_recovery_action(
+    kind: RecoveryKind,
+    amount: Option<Money>,
+    note: &str,
+    mut v: Validation,
+) -> Result<NewRecoveryAction, Vec<FieldError>> {
+    let note = v.check(rapport_domain::text::free_text("note", note, MAX_TEXT));
+    v.finish(|| NewRecoveryAction {
+        kind,
+        amount,
+        note: note.unwrap(),
+        guarantee_id: None,
+    })
+}
+
+/// Loads a case; one of another unit is `NotFound` for those outside it.
+pub(crate) async fn load_visible_case(
+    state: &AppState,
+    actor: &rapport_domain::org::Actor,
+    id: Uuid,
+) -> Result<Case, rapport_store::StoreError> {
+    let case = state.store.get_case(id).await?;
+    if !actor.can_see_unit(case.unit_id) {
+        return Err(rapport_store::StoreError::NotFound);
+    }
+    Ok(case)
 }
 
 /// Loads a case and hides it from those outside its unit.
@@ -72,11 +181,7 @@ async fn visible_case(
     actor: &rapport_domain::org::Actor,
     id: Uuid,
 ) -> Result<Case, ApiError> {
-    let case = state.store.get_case(id).await.about("case")?;
-    if !actor.can_see_unit(case.unit_id) {
-        return Err(ApiError::NotFound("case"));
-    }
-    Ok(case)
+    load_visible_case(state, actor, id).await.about("case")
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -304,7 +409,7 @@ macro_rules! action_route {
             ApiJson($b): ApiJson<$body>,
         ) -> Result<Json<Case>, ApiError> {
             let version = $b.version;
-            let command = $command;
+            let command = $command.map_err(|mut e| ApiError::from(e.remove(0)))?;
             act(&state, &user, id, version, command).await
         }
     };
@@ -315,84 +420,106 @@ action_route!(
     "/api/v1/cases/{id}/acknowledge",
     NoteBody,
     "Acknowledges the failure: pre-recovery ends, immediate recovery begins.",
-    |b| CaseCommand::Acknowledge {
-        note: optional_text("note", &b.note)?
-    }
+    |b| case_command(
+        CaseAction::Acknowledge,
+        &ActionFields {
+            note: b.note.as_deref(),
+            ..Default::default()
+        }
+    )
 );
 action_route!(
     respond,
     "/api/v1/cases/{id}/respond",
     MessageBody,
     "Sends a reply the customer sees; the first one sets the first response.",
-    |b| CaseCommand::Respond {
-        body: text("body", &b.body)?
-    }
+    |b| case_command(
+        CaseAction::Respond,
+        &ActionFields {
+            body: Some(&b.body),
+            ..Default::default()
+        }
+    )
 );
 action_route!(
     wait_for_customer,
     "/api/v1/cases/{id}/wait-for-customer",
     NoteBody,
     "Waits on the customer: the SLA clocks pause.",
-    |b| CaseCommand::WaitForCustomer {
-        note: optional_text("note", &b.note)?
-    }
+    |b| case_command(
+        CaseAction::WaitForCustomer,
+        &ActionFields {
+            note: b.note.as_deref(),
+            ..Default::default()
+        }
+    )
 );
 action_route!(
     customer_replied,
     "/api/v1/cases/{id}/customer-replied",
     OptionalMessageBody,
     "The customer answered: the SLA clocks run again.",
-    |b| CaseCommand::CustomerReplied {
-        body: optional_text("body", &b.body)?
-    }
+    |b| case_command(
+        CaseAction::CustomerReplied,
+        &ActionFields {
+            body: b.body.as_deref(),
+            ..Default::default()
+        }
+    )
 );
 action_route!(
     resolve,
     "/api/v1/cases/{id}/resolve",
     ResolveBody,
     "Resolves the case and schedules the follow-up after the policy's number of days.",
-    |b| CaseCommand::Resolve {
-        summary: text("summary", &b.summary)?
-    }
+    |b| case_command(
+        CaseAction::Resolve,
+        &ActionFields {
+            summary: Some(&b.summary),
+            ..Default::default()
+        }
+    )
 );
 action_route!(
     complete_follow_up,
     "/api/v1/cases/{id}/follow-up",
     FollowUpBody,
     "Records the follow-up with the customer and their satisfaction with the recovery (1–5).",
-    |b| CaseCommand::CompleteFollowUp {
-        satisfaction: match b.satisfaction {
-            None => None,
-            Some(s @ 1..=5) => Some(s as u8),
-            Some(_) =>
-                return Err(FieldError::new(
-                    "satisfaction",
-                    "out_of_range",
-                    "satisfaction is 1 to 5"
-                )
-                .into()),
-        },
-        note: optional_text("note", &b.note)?,
-    }
+    |b| case_command(
+        CaseAction::CompleteFollowUp,
+        &ActionFields {
+            satisfaction: b.satisfaction,
+            note: b.note.as_deref(),
+            ..Default::default()
+        }
+    )
 );
 action_route!(
     close,
     "/api/v1/cases/{id}/close",
     CloseBody,
     "Closes the case with its root cause (a code from the taxonomy and free text).",
-    |b| CaseCommand::Close {
-        root_cause: rapport_domain::text::required_line("root_cause", &b.root_cause, 60)?,
-        note: text("note", &b.note)?,
-    }
+    |b| case_command(
+        CaseAction::Close,
+        &ActionFields {
+            root_cause: Some(&b.root_cause),
+            note: Some(&b.note),
+            ..Default::default()
+        }
+    )
 );
 action_route!(
     reopen,
     "/api/v1/cases/{id}/reopen",
     ReopenBody,
     "Reopens a resolved or closed case: immediate recovery again, the resolve clock counting on.",
-    |b| CaseCommand::Reopen {
-        reason: text("reason", &b.reason)?
-    }
+    |b| case_command(
+        CaseAction::Reopen,
+        &ActionFields {
+            reason: Some(&b.reason),
+            ..Default::default()
+        }
+    )
 );
 
 /// The case's history: every action, message, approval, warning and breach with its actor.
@@ -541,17 +668,7 @@ async fn request_action(
 ) -> Result<(StatusCode, Json<RecoveryAction>), ApiError> {
     let mut v = Validation::new();
     let amount = parse_amount(&input.amount, &mut v);
-    let note = v.check(rapport_domain::text::free_text(
-        "note",
-        &input.note,
-        MAX_TEXT,
-    ));
-    let action = v.finish(|| NewRecoveryAction {
-        kind: input.kind,
-        amount,
-        note: note.unwrap(),
-        guarantee_id: None,
-    })?;
+    let action = new_recovery_action(input.kind, amount, &input.note, v)?;
     let created = state
         .store
         .request_recovery_action(&user.change(), &user.actor, id, &action)
@@ -882,7 +999,6 @@ async fn case_templates(
     ApiQuery(q): ApiQuery<TemplateQuery>,
 ) -> Result<Json<Vec<RenderedTemplate>>, ApiError> {
     use rapport_domain::customer::Locale;
-    use rapport_domain::taxonomy::FailureKind;
     let case = visible_case(&state, &user.actor, id).await?;
     let customer = match case.customer_id {
         Some(c) => Some(state.store.get_customer(c).await.about("customer")?),
@@ -892,11 +1008,37 @@ async fn case_templates(
         .locale
         .or(customer.as_ref().map(|c| c.locale))
         .unwrap_or(Locale::Ko);
+    let unit = state.store.get_unit(case.unit_id).await.about("unit")?;
+    Ok(Json(
+        fill_templates(
+            &state,
+            &user.employee,
+            &case,
+            customer.as_ref(),
+            &unit,
+            locale,
+        )
+        .await?,
+    ))
+}
+
+/// The response templates that fit the case's kind of failure in `locale`, each part's
+/// wording for this kind first, with the placeholders filled from the case. Shared with
+/// the case page.
+pub(crate) async fn fill_templates(
+    state: &AppState,
+    reader: &rapport_domain::org::Employee,
+    case: &Case,
+    customer: Option<&rapport_domain::customer::Customer>,
+    unit: &rapport_domain::org::Unit,
+    locale: rapport_domain::customer::Locale,
+) -> Result<Vec<RenderedTemplate>, rapport_store::StoreError> {
+    use rapport_domain::customer::Locale;
+    use rapport_domain::taxonomy::FailureKind;
     let pick = |n: &rapport_domain::text::LocalizedName| match locale {
         Locale::Ko => n.ko.clone(),
         Locale::En => n.en.clone(),
     };
-    let unit = state.store.get_unit(case.unit_id).await.about("unit")?;
     let tz: chrono_tz::Tz = unit.time_zone.parse().unwrap_or(chrono_tz::UTC);
     let date = |t: Timestamp| {
         t.to_datetime()
@@ -911,7 +1053,7 @@ async fn case_templates(
     if let Some(d) = case.follow_up_due_at {
         values.insert("follow_up_date", date(d));
     }
-    if let Some(c) = &customer {
+    if let Some(c) = customer {
         values.insert("customer_name", c.name.clone());
     }
     if let Ok(category) = state.store.get_category(&case.category).await {
@@ -924,7 +1066,7 @@ async fn case_templates(
     }
     let agent = match case.assignee_id {
         Some(a) => state.store.get_employee(a).await.ok(),
-        None => Some(user.employee.clone()),
+        None => Some(reader.clone()),
     };
     if let Some(a) = agent {
         values.insert("agent_name", a.name);
@@ -962,5 +1104,5 @@ async fn case_templates(
             });
         }
     }
-    Ok(Json(out))
+    Ok(out)
 }

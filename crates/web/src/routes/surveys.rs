@@ -1160,7 +1160,8 @@ pub struct SurveyReportQuery {
     pub instrument: Option<String>,
     /// First day (YYYY-MM-DD, the unit's local date); default 364 days before `to`.
     pub from: Option<String>,
-    /// Last day, included (YYYY-MM-DD); default today (UTC).
+    /// Last day, included (YYYY-MM-DD); default today in the unit's time zone (without a
+    /// unit: the latest date anywhere, UTC+14, so that no answer given today is left out).
     pub to: Option<String>,
     /// Admins only: one unit (others always get their own unit's).
     pub unit_id: Option<Uuid>,
@@ -1233,9 +1234,13 @@ fn parse_day(field: &str, text: &str) -> Result<i64, FieldError> {
 }
 
 /// `unit_scope`: the only unit a non-admin may see; `None` for admins (and the CLI).
-fn report_filters(unit_scope: Option<Uuid>, q: &SurveyReportQuery) -> Result<Filters, ApiError> {
+fn report_filters(
+    unit_scope: Option<Uuid>,
+    today: chrono::NaiveDate,
+    q: &SurveyReportQuery,
+) -> Result<Filters, ApiError> {
     let mut v = Validation::new();
-    let today = rapport_store::day_number(chrono::Utc::now().date_naive());
+    let today = rapport_store::day_number(today);
     let to = match &q.to {
         Some(t) => v.check(parse_day("to", t)),
         None => Some(today),
@@ -1502,6 +1507,26 @@ fn flatten_csv(
     }
 }
 
+/// The default last day of a report: today in the unit's time zone. Answers are filed under
+/// the unit's local date, so a UTC "today" would leave out the evening's answers of units
+/// ahead of UTC. Without a unit (or an unknown one, which the report itself rejects), the
+/// latest date anywhere (UTC+14).
+async fn report_today(store: &dyn Store, unit: Option<Uuid>) -> chrono::NaiveDate {
+    let now = chrono::Utc::now();
+    let zone = match unit {
+        Some(id) => store
+            .get_unit(id)
+            .await
+            .ok()
+            .and_then(|u| u.time_zone.parse::<chrono_tz::Tz>().ok()),
+        None => None,
+    };
+    match zone {
+        Some(tz) => now.with_timezone(&tz).date_naive(),
+        None => (now + chrono::Duration::hours(14)).date_naive(),
+    }
+}
+
 /// Which report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportKind {
@@ -1517,7 +1542,71 @@ pub async fn survey_report(
     kind: ReportKind,
     q: &SurveyReportQuery,
 ) -> Result<(bool, String), ApiError> {
-    let f = report_filters(unit_scope, q)?;
+    let f = report_filters(
+        unit_scope,
+        report_today(store, unit_scope.or(q.unit_id)).await,
+        q,
+    )?;
+    let reports = reports_for(store, kind, &f, q).await?;
+    let mut csv = String::new();
+    if f.csv {
+        for (instrument, r) in &reports {
+            let text = report_csv(instrument, r);
+            if kind == ReportKind::Servqual {
+                csv = text;
+            } else {
+                // One header for the whole file; each instrument's rows name it first.
+                for (n, line) in text.lines().enumerate() {
+                    if n == 0 {
+                        if csv.is_empty() {
+                            csv.push_str("instrument,");
+                            csv.push_str(line);
+                            csv.push('\n');
+                        }
+                    } else {
+                        csv.push_str(&instrument.code);
+                        csv.push(',');
+                        csv.push_str(line);
+                        csv.push('\n');
+                    }
+                }
+            }
+        }
+        return Ok((true, csv));
+    }
+    let mut reports: Vec<SurveyReport> = reports.into_iter().map(|(_, r)| r).collect();
+    let json = match kind {
+        ReportKind::Servqual => serde_json::to_string(&reports.remove(0)),
+        ReportKind::Satisfaction => serde_json::to_string(&SatisfactionReport {
+            instruments: reports,
+        }),
+    }
+    .map_err(|e| ApiError::Internal(format!("report serialization: {e}")))?;
+    Ok((false, json))
+}
+
+/// The same reports as [`survey_report`], as values with their instruments (the quality
+/// pages render them): the SERVQUAL report, or one report per satisfaction instrument.
+pub async fn survey_reports(
+    store: &dyn Store,
+    unit_scope: Option<Uuid>,
+    kind: ReportKind,
+    q: &SurveyReportQuery,
+) -> Result<Vec<(std::sync::Arc<Instrument>, SurveyReport)>, ApiError> {
+    let f = report_filters(
+        unit_scope,
+        report_today(store, unit_scope.or(q.unit_id)).await,
+        q,
+    )?;
+    reports_for(store, kind, &f, q).await
+}
+
+async fn reports_for(
+    store: &dyn Store,
+    kind: ReportKind,
+    f: &Filters,
+    q: &SurveyReportQuery,
+) -> Result<Vec<(std::sync::Arc<Instrument>, SurveyReport)>, ApiError> {
     let unknown = |e: StoreError| match e {
         StoreError::NotFound => ApiError::from(FieldError::new(
             "instrument",
@@ -1543,45 +1632,12 @@ pub async fn survey_report(
             })
             .collect(),
     };
-    let mut reports = Vec::new();
-    let mut csv = String::new();
-    for instrument in &instruments {
-        let r = build_report(store, instrument, &f, q).await?;
-        if f.csv {
-            let text = report_csv(instrument, &r);
-            if kind == ReportKind::Servqual {
-                csv = text;
-            } else {
-                // One header for the whole file; each instrument's rows name it first.
-                for (n, line) in text.lines().enumerate() {
-                    if n == 0 {
-                        if csv.is_empty() {
-                            csv.push_str("instrument,");
-                            csv.push_str(line);
-                            csv.push('\n');
-                        }
-                    } else {
-                        csv.push_str(&instrument.code);
-                        csv.push(',');
-                        csv.push_str(line);
-                        csv.push('\n');
-                    }
-                }
-            }
-        }
-        reports.push(r);
+    let mut reports = Vec::with_capacity(instruments.len());
+    for instrument in instruments {
+        let r = build_report(store, &instrument, f, q).await?;
+        reports.push((instrument, r));
     }
-    if f.csv {
-        return Ok((true, csv));
-    }
-    let json = match kind {
-        ReportKind::Servqual => serde_json::to_string(&reports.remove(0)),
-        ReportKind::Satisfaction => serde_json::to_string(&SatisfactionReport {
-            instruments: reports,
-        }),
-    }
-    .map_err(|e| ApiError::Internal(format!("report serialization: {e}")))?;
-    Ok((false, json))
+    Ok(reports)
 }
 
 fn report_response((csv, text): (bool, String)) -> Response {
@@ -1644,7 +1700,9 @@ pub struct FormQuery {
     pub lang: Option<String>,
 }
 
-fn page_response(status: StatusCode, html: String) -> Response {
+/// The headers of every public page (also the complaint form's): no caching, no referrer,
+/// a CSP that allows no script at all.
+pub(crate) fn page_response(status: StatusCode, html: String) -> Response {
     (
         status,
         [
