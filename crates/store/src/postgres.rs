@@ -71,6 +71,7 @@ impl Store for PgStore {
             .await?;
         self.seed_recovery_defaults().await?;
         self.seed_survey_defaults().await?;
+        self.backfill_survey_rollups().await?;
         Ok(())
     }
 

@@ -138,6 +138,7 @@ impl Store for SqliteStore {
             .await?;
         self.seed_recovery_defaults().await?;
         self.seed_survey_defaults().await?;
+        self.backfill_survey_rollups().await?;
         Ok(())
     }
 

@@ -189,6 +189,81 @@ macro_rules! impl_survey_store {
             type StatsKey = (Grain, i64, String, Uuid, Uuid);
 
             impl $store {
+                /// Builds the roll-up statistics rows ([`ROLLUP_TIER`]) of the responses recorded
+                /// before roll-ups existed. Runs once (migration 0008 leaves the marker), in one
+                /// transaction; a node that finds the marker claimed does nothing.
+                pub(crate) async fn backfill_survey_rollups(&self) -> Result<()> {
+                    let mut tx = self.write.begin().await?;
+                    let claimed = sqlx::query(
+                        "UPDATE store_backfills SET done_at = $1 WHERE name = 'survey_rollups' AND done_at IS NULL",
+                    )
+                    .bind(Timestamp::now().micros())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if claimed == 0 {
+                        return Ok(());
+                    }
+                    if !FOR_UPDATE.is_empty() {
+                        // Writers of older nodes still running must not add to a row while
+                        // its roll-up is being computed.
+                        sqlx::query("LOCK TABLE survey_stats IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+                    }
+                    let instruments: Vec<(Uuid,)> =
+                        sqlx::query_as("SELECT DISTINCT instrument_id FROM survey_stats").fetch_all(&mut *tx).await?;
+                    for (instrument_id,) in instruments {
+                        let instrument = self.instrument_row(instrument_id).await?;
+                        let layout = StatsLayout::new(&instrument.definition);
+                        let periods: Vec<(String, i64)> = sqlx::query_as(
+                            "SELECT DISTINCT grain, period FROM survey_stats WHERE instrument_id = $1",
+                        )
+                        .bind(instrument_id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        // One period at a time keeps memory to one period's rows.
+                        for (grain, period) in periods {
+                            let rows: Vec<(Uuid, Vec<u8>)> = sqlx::query_as(
+                                "SELECT unit_id, data FROM survey_stats WHERE instrument_id = $1 AND grain = $2 \
+                                 AND period = $3 AND tier <> $4",
+                            )
+                            .bind(instrument_id)
+                            .bind(&grain)
+                            .bind(period)
+                            .bind(ROLLUP_TIER)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                            let mut per_unit: BTreeMap<Uuid, SurveyStats> = BTreeMap::new();
+                            for (unit, data) in rows {
+                                let stats = SurveyStats::from_bytes(&layout, &data)
+                                    .map_err(|e| StoreError::Corrupt(format!("survey statistics: {e}")))?;
+                                per_unit.entry(unit).or_insert_with(|| SurveyStats::empty(&layout)).merge(&stats);
+                            }
+                            for (unit, total) in per_unit {
+                                // Replaces rather than adds: the rows just read already hold
+                                // whatever a newer node wrote since the migration.
+                                sqlx::query(
+                                    "INSERT INTO survey_stats (instrument_id, grain, period, tier, unit_id, touchpoint_id, \
+                                     respondents, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                                     ON CONFLICT (instrument_id, grain, period, tier, unit_id, touchpoint_id) \
+                                     DO UPDATE SET respondents = excluded.respondents, data = excluded.data",
+                                )
+                                .bind(instrument_id)
+                                .bind(&grain)
+                                .bind(period)
+                                .bind(ROLLUP_TIER)
+                                .bind(unit)
+                                .bind(ROLLUP_TOUCHPOINT)
+                                .bind(total.respondents())
+                                .bind(total.to_bytes())
+                                .execute(&mut *tx)
+                                .await?;
+                            }
+                        }
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                }
+
                 async fn instrument_row(&self, id: Uuid) -> Result<Arc<Instrument>> {
                     if let Some(i) = self.instruments.get(id) {
                         return Ok(i);
@@ -423,6 +498,8 @@ macro_rules! impl_survey_store {
                         for (grain, period) in periods_of(res.day) {
                             let key = (grain, period, res.tier.clone(), res.unit_id, r.touchpoint_id.unwrap_or_default());
                             sums.entry(key).or_insert_with(|| SurveyStats::empty(&layout)).add(&layout, &r.answers);
+                            let rollup = (grain, period, ROLLUP_TIER.to_owned(), res.unit_id, ROLLUP_TOUCHPOINT);
+                            sums.entry(rollup).or_insert_with(|| SurveyStats::empty(&layout)).add(&layout, &r.answers);
                         }
                     }
                     // A few statements per 400 statistics rows, not per row. Keys go in one
@@ -1006,6 +1083,13 @@ macro_rules! impl_survey_store {
                             sep.push_bind(*u);
                         }
                         qb.push(")");
+                    }
+                    // Roll-up rows stand for all the other rows of their unit and period:
+                    // read either them or the rest, never both.
+                    if q.touchpoints.is_none() && q.tiers.is_none() {
+                        qb.push(" AND tier = ").push_bind(ROLLUP_TIER);
+                    } else {
+                        qb.push(" AND tier <> ").push_bind(ROLLUP_TIER);
                     }
                     if let Some(tps) = &q.touchpoints {
                         qb.push(" AND touchpoint_id IN (");

@@ -284,7 +284,17 @@ pub fn ranges(buckets: &[(Grain, i64)]) -> Vec<(Grain, i64, i64)> {
     out
 }
 
-/// Which statistics rows a report reads.
+/// The tier of a unit's roll-up statistics rows: every response of the unit and period,
+/// whatever its touchpoint and tier, merged into one row (with [`ROLLUP_TOUCHPOINT`]). A
+/// report without a touchpoint, level or tier filter reads these, one row per unit and
+/// period, instead of one per touchpoint × tier: a year over a unit with 70 touchpoints reads
+/// 13 rows, not 4,500. Real tiers never take this value.
+pub const ROLLUP_TIER: &str = "*";
+/// The touchpoint of a roll-up row (the max UUID; the nil UUID means "no touchpoint").
+pub const ROLLUP_TOUCHPOINT: Uuid = Uuid::max();
+
+/// Which statistics rows a report reads. Without `touchpoints` and `tiers` the store reads
+/// the units' roll-up rows; with either, the rows per touchpoint × tier.
 #[derive(Debug, Clone)]
 pub struct StatsQuery {
     pub instrument_id: Uuid,

@@ -86,12 +86,33 @@ fn response(tp: Option<Uuid>, unit: Option<Uuid>, at: &str, answers: Answers) ->
     }
 }
 
-/// Sums every statistics row of the query into one.
+/// Sums every statistics row of the query into one: the units' roll-up rows.
 async fn merged(
     db: &TestDb,
     instrument: &Instrument,
     from: &str,
     to: &str,
+) -> (SurveyStats, usize) {
+    merged_rows(db, instrument, from, to, None).await
+}
+
+/// The same from the rows per touchpoint × tier (every tier named, so no roll-up is read).
+async fn merged_by_tier(
+    db: &TestDb,
+    instrument: &Instrument,
+    from: &str,
+    to: &str,
+) -> (SurveyStats, usize) {
+    let tiers = ["standard", "silver", "gold", "vip", "none"].map(String::from);
+    merged_rows(db, instrument, from, to, Some(tiers.to_vec())).await
+}
+
+async fn merged_rows(
+    db: &TestDb,
+    instrument: &Instrument,
+    from: &str,
+    to: &str,
+    tiers: Option<Vec<String>>,
 ) -> (SurveyStats, usize) {
     let day = |s: &str| day_number(chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap());
     let rows = db
@@ -101,7 +122,7 @@ async fn merged(
             ranges: ranges(&cover(day(from), day(to))),
             units: None,
             touchpoints: None,
-            tiers: None,
+            tiers,
         })
         .await
         .unwrap();
@@ -111,6 +132,28 @@ async fn merged(
         total.merge(&SurveyStats::from_bytes(&layout, &r.data).unwrap());
     }
     (total, rows.len())
+}
+
+/// Runs statements on the test database directly, as an older version or an operator would.
+async fn raw_sql(db: &TestDb, statements: &[&'static str]) {
+    match &db.url {
+        DatabaseUrl::Sqlite(path) => {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}"))
+                .await
+                .unwrap();
+            for s in statements {
+                sqlx::query(*s).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+        }
+        DatabaseUrl::Postgres(url) => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            for s in statements {
+                sqlx::query(*s).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+        }
+    }
 }
 
 both_backends!(
@@ -186,10 +229,48 @@ both_backends!(
         // A period cut in the middle of weeks and months.
         let (cut, _) = merged(&db, &instrument, "2026-01-31", "2026-03-01").await;
         assert_eq!(cut, expect(&[2, 3, 4, 5, 2]));
-        // A calendar quarter reads month rows only.
+        // A calendar quarter reads month rows only: the unit's roll-up of each month.
         let (_, rows) = merged(&db, &instrument, "2026-01-01", "2026-03-31").await;
-        // Gold answered in January, February and March, the others in February and March.
-        assert_eq!(rows, 5, "month rows only");
+        assert_eq!(rows, 3, "one roll-up row per month");
+        // Per tier: gold answered in January, February and March, the others in February
+        // and March; the same figures for any cut of the period.
+        let (by_tier, rows) = merged_by_tier(&db, &instrument, "2026-01-01", "2026-03-31").await;
+        assert_eq!((by_tier, rows), (all.clone(), 5));
+        let (by_tier, _) = merged_by_tier(&db, &instrument, "2026-01-31", "2026-03-01").await;
+        assert_eq!(by_tier, cut);
+
+        // A database written before roll-ups existed gets them when it is migrated.
+        raw_sql(
+            &db,
+            &[
+                "DELETE FROM survey_stats WHERE tier = '*'",
+                "UPDATE store_backfills SET done_at = NULL",
+            ],
+        )
+        .await;
+        assert_eq!(
+            merged(&db, &instrument, "2026-01-01", "2026-03-31").await.1,
+            0
+        );
+        db.store.migrate().await.unwrap();
+        assert_eq!(
+            merged(&db, &instrument, "2026-01-01", "2026-03-31").await.0,
+            all
+        );
+        assert_eq!(
+            merged(&db, &instrument, "2026-02-01", "2026-02-28").await.0,
+            feb
+        );
+        assert_eq!(
+            merged(&db, &instrument, "2026-01-31", "2026-03-01").await.0,
+            cut
+        );
+        // Only once: a second migration leaves rows as they are (an extra copy would double).
+        db.store.migrate().await.unwrap();
+        assert_eq!(
+            merged(&db, &instrument, "2026-01-01", "2026-03-31").await.0,
+            all
+        );
 
         let page = db
             .store
