@@ -775,6 +775,73 @@ mod tests {
                     .iter()
                     .any(|c| c.currency == "KRW" && c.total_minor > 0)
             );
+            // The summary's grouped reads agree with the cases as listed one by one.
+            let krw = report
+                .compensation
+                .iter()
+                .find(|c| c.currency == "KRW")
+                .unwrap();
+            let amounts: Vec<i64> = cases.iter().map(|c| c.compensation.amount_minor).collect();
+            assert_eq!(krw.total_minor, amounts.iter().sum::<i64>());
+            assert_eq!(
+                krw.cases_compensated as usize,
+                amounts.iter().filter(|a| **a > 0).count()
+            );
+            let mut similar: BTreeMap<(String, u8, String), Vec<f64>> = BTreeMap::new();
+            for c in &cases {
+                similar
+                    .entry((c.category.clone(), c.severity, c.tier.as_str().to_owned()))
+                    .or_default()
+                    .push(c.compensation.amount_minor as f64);
+            }
+            for row in &report.fairness {
+                let groups = similar
+                    .iter()
+                    .filter(|((category, _, _), _)| *category == row.category)
+                    .map(|(_, values)| values.clone());
+                let expected = rapport_domain::recovery_stats::fairness(groups);
+                assert_eq!(row.figure.cases_compared, expected.cases_compared);
+                match (row.figure.cv, expected.cv) {
+                    (Some(a), Some(b)) => assert!((a - b).abs() < 1e-12, "{}", row.category),
+                    (a, b) => assert_eq!(a, b, "{}", row.category),
+                }
+            }
+            let mut acknowledged: Vec<f64> = cases
+                .iter()
+                .filter_map(|c| {
+                    c.acknowledged_at
+                        .map(|a| (a.micros() - c.detected_at.micros()) as f64 / 1e6)
+                })
+                .collect();
+            acknowledged.sort_by(f64::total_cmp);
+            let n = acknowledged.len();
+            assert_eq!(report.time_to_acknowledge.n as usize, n);
+            let median = if n % 2 == 1 {
+                acknowledged[n / 2]
+            } else {
+                (acknowledged[n / 2 - 1] + acknowledged[n / 2]) / 2.0
+            };
+            assert_eq!(report.time_to_acknowledge.median_seconds, Some(median));
+            // p90, type 7 by hand: h = (n − 1)·0.9 between the ranks around it.
+            let h = (n - 1) as f64 * 0.9;
+            let lo = h.floor() as usize;
+            let p90 =
+                acknowledged[lo] + (h - lo as f64) * (acknowledged[lo + 1] - acknowledged[lo]);
+            let got = report.time_to_acknowledge.p90_seconds.unwrap();
+            assert!((got - p90).abs() < 1e-6, "{got} {p90}");
+            for sla in &report.sla {
+                let clocks = cases
+                    .iter()
+                    .flat_map(|c| &c.clocks)
+                    .filter(|k| k.target == sla.target)
+                    .filter(|k| k.stopped_at.is_some() || k.breached_at.is_some());
+                let (measured, met) = clocks.fold((0, 0), |(m, ok), k| {
+                    (m + 1, ok + u64::from(k.breached_at.is_none()))
+                });
+                assert_eq!((sla.measured, sla.met), (measured, met), "{:?}", sla.target);
+            }
+            let satisfied: Vec<u8> = cases.iter().filter_map(|c| c.satisfaction).collect();
+            assert_eq!(report.satisfaction.n as usize, satisfied.len());
 
             // Each case comes from a failed encounter, at or before the end of the year, and
             // its clock times follow one another.

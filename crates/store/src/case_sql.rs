@@ -299,8 +299,8 @@ macro_rules! impl_case_store {
                          encounter_id, category, severity, tier, priority, priority_rank, stage, waiting_on_customer, \
                          assignee_id, description, policy_id, follow_up_after_days, occurred_at, detected_at, acknowledged_at, \
                          first_response_at, resolved_at, follow_up_due_at, follow_up_done_at, closed_at, reopened_count, \
-                         satisfaction, root_cause, root_cause_note, next_deadline, at_risk, breached, compensation_minor, \
-                         currency, created_by, created_at, updated_at) ",
+                         satisfaction, root_cause, root_cause_note, next_deadline, at_risk, breached, sla_measured, sla_met, \
+                         compensation_minor, currency, created_by, created_at, updated_at) ",
                     );
                     qb.push_values(part, |mut b, (r, by)| {
                         b.push_bind(r.id).push_bind(r.version).push_bind(&r.number).push_bind(&r.kind)
@@ -313,7 +313,8 @@ macro_rules! impl_case_store {
                             .push_bind(r.resolved_at).push_bind(r.follow_up_due_at).push_bind(r.follow_up_done_at)
                             .push_bind(r.closed_at).push_bind(r.reopened_count).push_bind(r.satisfaction)
                             .push_bind(&r.root_cause).push_bind(&r.root_cause_note).push_bind(r.next_deadline)
-                            .push_bind(r.at_risk).push_bind(r.breached).push_bind(r.compensation_minor)
+                            .push_bind(r.at_risk).push_bind(r.breached).push_bind(r.sla_measured).push_bind(r.sla_met)
+                            .push_bind(r.compensation_minor)
                             .push_bind(&r.currency).push_bind(*by).push_bind(r.created_at).push_bind(r.updated_at);
                     });
                 }
@@ -492,9 +493,10 @@ macro_rules! impl_case_store {
                         "INSERT INTO cases (id, version, number, kind, source, channel, unit_id, touchpoint_id, customer_id, \
                          encounter_id, category, severity, tier, priority, priority_rank, stage, waiting_on_customer, \
                          assignee_id, description, policy_id, follow_up_after_days, occurred_at, detected_at, reopened_count, \
-                         next_deadline, at_risk, breached, compensation_minor, currency, created_by, created_at, updated_at) \
+                         next_deadline, at_risk, breached, sla_measured, sla_met, compensation_minor, currency, created_by, \
+                         created_at, updated_at) \
                          VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, FALSE, $16, $17, $18, \
-                         $19, $20, $21, 0, $22, $23, $24, 0, $25, $26, $27, $27)",
+                         $19, $20, $21, 0, $22, $23, $24, $28, $29, 0, $25, $26, $27, $27)",
                     )
                     .bind(r.id)
                     .bind(&r.number)
@@ -523,6 +525,8 @@ macro_rules! impl_case_store {
                     .bind(&r.currency)
                     .bind(created_by)
                     .bind(r.created_at)
+                    .bind(r.sla_measured)
+                    .bind(r.sla_met)
                     .execute(&mut **tx)
                     .await?;
                     Ok(())
@@ -537,7 +541,7 @@ macro_rules! impl_case_store {
                          acknowledged_at = $12, first_response_at = $13, resolved_at = $14, follow_up_due_at = $15, \
                          follow_up_done_at = $16, closed_at = $17, reopened_count = $18, satisfaction = $19, \
                          root_cause = $20, root_cause_note = $21, next_deadline = $22, at_risk = $23, breached = $24, \
-                         compensation_minor = $25, tier = $26, updated_at = $27 WHERE id = $1",
+                         compensation_minor = $25, tier = $26, updated_at = $27, sla_measured = $28, sla_met = $29 WHERE id = $1",
                     )
                     .bind(r.id)
                     .bind(r.version)
@@ -566,6 +570,8 @@ macro_rules! impl_case_store {
                     .bind(r.compensation_minor)
                     .bind(&r.tier)
                     .bind(r.updated_at)
+                    .bind(r.sla_measured)
+                    .bind(r.sla_met)
                     .execute(&mut **tx)
                     .await?;
                     Ok(())
@@ -1293,11 +1299,16 @@ macro_rules! impl_case_store {
                         apply_flags(&mut row, &clocks);
                         // System bookkeeping: no version bump, so staff editing the case
                         // meanwhile are not sent a conflict.
-                        sqlx::query("UPDATE cases SET next_deadline = $2, at_risk = $3, breached = $4 WHERE id = $1")
+                        sqlx::query(
+                            "UPDATE cases SET next_deadline = $2, at_risk = $3, breached = $4, sla_measured = $5, \
+                             sla_met = $6 WHERE id = $1",
+                        )
                             .bind(case_id)
                             .bind(row.next_deadline)
                             .bind(row.at_risk)
                             .bind(row.breached)
+                            .bind(row.sla_measured)
+                            .bind(row.sla_met)
                             .execute(&mut *tx)
                             .await?;
                         let (w, b) = Self::record_clock_events(&mut tx, &row, &events).await?;
@@ -1690,37 +1701,26 @@ macro_rules! impl_case_store {
                 }
 
                 async fn recovery_summary(&self, f: &SummaryFilter) -> Result<RecoverySummary> {
-                    // Without a unit the filter is left out of the SQL, so that the clocks join
-                    // reads the detection index alone (a covering index), and the two queries
-                    // run at the same time on two read connections.
-                    let unit_filter = if f.unit.is_some() { " AND unit_id = $3" } else { "" };
-                    let clock_unit_filter = if f.unit.is_some() { " AND c.unit_id = $3" } else { "" };
-                    let rows_sql = format!(
-                        "SELECT source, stage, category, root_cause, severity, tier, detected_at, acknowledged_at, \
-                         first_response_at, resolved_at, satisfaction, compensation_minor, currency FROM cases \
-                         WHERE detected_at >= $1 AND detected_at < $2{unit_filter}"
-                    );
-                    let compliance_sql = format!(
-                        "SELECT k.target, COUNT(*), CAST(SUM(CASE WHEN k.breached_at IS NULL THEN 1 ELSE 0 END) AS BIGINT) \
-                         FROM case_clocks k JOIN cases c ON c.id = k.case_id \
-                         WHERE c.detected_at >= $1 AND c.detected_at < $2{clock_unit_filter} \
-                         AND (k.stopped_at IS NOT NULL OR k.breached_at IS NOT NULL) GROUP BY k.target"
-                    );
-                    let mut rows_query = sqlx::query_as::<_, SummaryRow>(sqlx::AssertSqlSafe(rows_sql))
-                        .bind(f.from.micros())
-                        .bind(f.to.micros());
-                    let mut compliance_query = sqlx::query_as::<_, (String, i64, i64)>(sqlx::AssertSqlSafe(compliance_sql))
-                        .bind(f.from.micros())
-                        .bind(f.to.micros());
-                    if let Some(unit) = f.unit {
-                        rows_query = rows_query.bind(unit);
-                        compliance_query = compliance_query.bind(unit);
-                    }
-                    let (rows, compliance) = tokio::try_join!(
-                        rows_query.fetch_all(&self.read),
-                        compliance_query.fetch_all(&self.read)
+                    // SLA compliance comes from the outcome bits on each case, not from a join
+                    // with the clocks. The period is read in two halves side by side on two
+                    // read connections: turning rows into values is most of the cost, and
+                    // each connection does it on its own thread.
+                    let sql = summary_sql(f.unit.is_some());
+                    let (from, to) = (f.from.micros(), f.to.micros());
+                    let mid = from + (to - from) / 2;
+                    let half = |a: i64, b: i64| {
+                        let q = sqlx::query_as::<_, SummaryRow>(sqlx::AssertSqlSafe(sql.clone())).bind(a).bind(b);
+                        match f.unit {
+                            Some(unit) => q.bind(unit),
+                            None => q,
+                        }
+                    };
+                    let (mut rows, later) = tokio::try_join!(
+                        half(from, mid).fetch_all(&self.read),
+                        half(mid, to).fetch_all(&self.read)
                     )?;
-                    summarize(f, rows, compliance)
+                    rows.extend(later);
+                    summarize(f, rows)
                 }
             }
 

@@ -771,6 +771,11 @@ pub(crate) struct CaseRow {
     pub next_deadline: i64,
     pub at_risk: bool,
     pub breached: bool,
+    /// SLA outcome bits per target ([`target_bit`]): a clock that stopped or missed its
+    /// deadline is measured; met when it did not miss. Kept on the case so that the recovery
+    /// summary reads compliance with the cases instead of joining every clock.
+    pub sla_measured: i64,
+    pub sla_met: i64,
     pub compensation_minor: i64,
     pub currency: String,
     pub created_at: i64,
@@ -781,7 +786,7 @@ pub const CASE_COLUMNS: &str = "id, version, number, kind, source, channel, unit
      encounter_id, category, severity, tier, priority, stage, waiting_on_customer, assignee_id, description, \
      policy_id, follow_up_after_days, occurred_at, detected_at, acknowledged_at, first_response_at, resolved_at, \
      follow_up_due_at, follow_up_done_at, closed_at, reopened_count, satisfaction, root_cause, root_cause_note, \
-     next_deadline, at_risk, breached, compensation_minor, currency, created_at, updated_at";
+     next_deadline, at_risk, breached, sla_measured, sla_met, compensation_minor, currency, created_at, updated_at";
 
 impl CaseRow {
     pub fn stage(&self) -> Result<Stage> {
@@ -1045,6 +1050,8 @@ pub(crate) fn new_case_row(
         next_deadline: NO_DEADLINE,
         at_risk: false,
         breached: false,
+        sla_measured: 0,
+        sla_met: 0,
         compensation_minor: 0,
         currency: unit.currency.code().to_owned(),
         created_at: created_at.micros(),
@@ -1068,6 +1075,31 @@ pub(crate) fn apply_flags(row: &mut CaseRow, clocks: &[Clock]) {
     row.next_deadline = next;
     row.at_risk = at_risk;
     row.breached = breached;
+    (row.sla_measured, row.sla_met) = sla_outcomes(clocks);
+}
+
+/// The bit of a target in `cases.sla_measured` / `sla_met` (migration 0009 uses the same).
+pub(crate) fn target_bit(target: Target) -> i64 {
+    match target {
+        Target::Acknowledge => 1,
+        Target::FirstResponse => 2,
+        Target::Resolve => 4,
+        Target::FollowUp => 8,
+    }
+}
+
+/// Which clocks have an outcome (stopped, or past their deadline) and which of those met it.
+pub(crate) fn sla_outcomes(clocks: &[Clock]) -> (i64, i64) {
+    let (mut measured, mut met) = (0, 0);
+    for c in clocks {
+        if c.stopped_at.is_some() || c.breached_at.is_some() {
+            measured |= target_bit(c.target);
+            if c.breached_at.is_none() {
+                met |= target_bit(c.target);
+            }
+        }
+    }
+    (measured, met)
 }
 
 pub(crate) fn start_clocks(
@@ -1255,13 +1287,25 @@ pub(crate) struct SummaryRow {
     pub satisfaction: Option<i64>,
     pub compensation_minor: i64,
     pub currency: String,
+    pub sla_measured: i64,
+    pub sla_met: i64,
 }
 
-pub(crate) fn summarize(
-    filter: &SummaryFilter,
-    rows: Vec<SummaryRow>,
-    compliance: Vec<(String, i64, i64)>,
-) -> Result<RecoverySummary> {
+/// The rows of the cases detected in `[$1, $2)`, of unit `$3` when `unit` is set.
+///
+/// Measured on the demo (15,000 cases a year, SQLite): reading the rows takes ~14 ms inside
+/// SQLite, while grouping or ranking them there (GROUP BY, window functions) costs 25–45 ms
+/// per query in its sorter; so the rows come out plain and are counted in Rust.
+pub(crate) fn summary_sql(unit: bool) -> String {
+    let unit_filter = if unit { " AND unit_id = $3" } else { "" };
+    format!(
+        "SELECT source, stage, category, root_cause, severity, tier, detected_at, acknowledged_at, \
+         first_response_at, resolved_at, satisfaction, compensation_minor, currency, sla_measured, sla_met \
+         FROM cases WHERE detected_at >= $1 AND detected_at < $2{unit_filter}"
+    )
+}
+
+pub(crate) fn summarize(filter: &SummaryFilter, rows: Vec<SummaryRow>) -> Result<RecoverySummary> {
     use rapport_domain::recovery_stats::{fairness, pareto, percentile};
     let n = rows.len() as u64;
     let mut stages: HashMap<String, u64> = HashMap::new();
@@ -1272,7 +1316,14 @@ pub(crate) fn summarize(
     let mut category_cases: HashMap<String, u64> = HashMap::new();
     let mut roots: HashMap<String, u64> = HashMap::new();
     let mut sat = [0u64; 5];
+    // Measured and met clocks per target, in `Target::ALL` order.
+    let mut compliance = [(0u64, 0u64); 4];
     for r in &rows {
+        for (i, target) in Target::ALL.iter().enumerate() {
+            let bit = target_bit(*target);
+            compliance[i].0 += u64::from(r.sla_measured & bit != 0);
+            compliance[i].1 += u64::from(r.sla_met & bit != 0);
+        }
         *stages.entry(r.stage.clone()).or_default() += 1;
         if r.source != "complaint" {
             found_before += 1;
@@ -1339,12 +1390,7 @@ pub(crate) fn summarize(
         .map(|(i, c)| (i as u64 + 1) * c)
         .sum();
     let mut sla: Vec<TargetCompliance> = Vec::new();
-    for target in Target::ALL {
-        let (measured, met) = compliance
-            .iter()
-            .find(|(t, _, _)| t == target.as_str())
-            .map(|(_, m, ok)| (*m as u64, *ok as u64))
-            .unwrap_or((0, 0));
+    for (target, (measured, met)) in Target::ALL.iter().zip(compliance) {
         sla.push(TargetCompliance {
             target: *target,
             measured,

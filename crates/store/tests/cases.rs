@@ -775,6 +775,29 @@ both_backends!(
         assert_eq!((ack.measured, ack.met), (2, 2));
         assert_eq!(sum.satisfaction.n, 1);
         assert_eq!(sum.satisfaction.mean, Some(5.0));
+        // A week later the sweep finds the untouched case's acknowledge clock past its
+        // deadline: measured and missed, for the unit and for all units alike.
+        s.sweep_sla(t("2026-11-30T12:00:00+09:00"), 100)
+            .await
+            .unwrap();
+        for unit in [Some(f.unit), None] {
+            let sum = s
+                .recovery_summary(&SummaryFilter {
+                    unit,
+                    from: t("2026-11-01T00:00:00Z"),
+                    to: t("2026-12-01T00:00:00Z"),
+                })
+                .await
+                .unwrap();
+            let ack = sum
+                .sla
+                .iter()
+                .find(|x| x.target == Target::Acknowledge)
+                .unwrap();
+            assert_eq!((ack.measured, ack.met, ack.missed), (3, 2, 1), "{unit:?}");
+            assert_eq!(ack.compliance, Some(2.0 / 3.0));
+            assert_eq!(sum.cases, 3);
+        }
         let empty = s
             .recovery_summary(&SummaryFilter {
                 unit: Some(f.unit),
