@@ -116,6 +116,13 @@ pub trait OverviewStore: Send + Sync {
     /// The names of these touchpoints (unknown ids are left out), for lists that show many
     /// records each naming one.
     async fn touchpoint_names(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, LocalizedName>>;
+    /// Touchpoints to choose from (id, unit, name), of one unit or of all, in id order: what
+    /// a filter's picker shows, without the contact figures `list_touchpoints` adds up.
+    async fn touchpoint_choices(
+        &self,
+        unit: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<(Uuid, Uuid, LocalizedName)>>;
 }
 
 fn corrupt(what: &str, value: &str) -> StoreError {
@@ -429,6 +436,18 @@ macro_rules! impl_overview_store {
                         names.extend(rows.into_iter().map(|(id, ko, en)| (id, LocalizedName { ko, en })));
                     }
                     Ok(names)
+                }
+
+                async fn touchpoint_choices(&self, unit: Option<Uuid>, limit: i64) -> Result<Vec<(Uuid, Uuid, LocalizedName)>> {
+                    let rows: Vec<(Uuid, Uuid, String, String)> = sqlx::query_as(
+                        "SELECT id, unit_id, name_ko, name_en FROM touchpoints WHERE ($1 IS NULL OR unit_id = $1) \
+                         ORDER BY id LIMIT $2",
+                    )
+                    .bind(unit)
+                    .bind(limit)
+                    .fetch_all(&self.read)
+                    .await?;
+                    Ok(rows.into_iter().map(|(id, unit, ko, en)| (id, unit, LocalizedName { ko, en })).collect())
                 }
             }
         }

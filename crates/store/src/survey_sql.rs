@@ -189,7 +189,8 @@ macro_rules! impl_survey_store {
             type StatsKey = (Grain, i64, String, Uuid, Uuid);
 
             impl $store {
-                /// Builds the roll-up statistics rows ([`ROLLUP_TIER`]) of the responses recorded
+                /// Builds the roll-up statistics rows ([`ROLLUP_TIER`]) of the units and of the
+                /// organisation ([`ROLLUP_UNIT`]) for the responses recorded
                 /// before roll-ups existed. Runs once (migration 0008 leaves the marker), in one
                 /// transaction; a node that finds the marker claimed does nothing.
                 pub(crate) async fn backfill_survey_rollups(&self) -> Result<()> {
@@ -236,7 +237,9 @@ macro_rules! impl_survey_store {
                             for (unit, data) in rows {
                                 let stats = SurveyStats::from_bytes(&layout, &data)
                                     .map_err(|e| StoreError::Corrupt(format!("survey statistics: {e}")))?;
-                                per_unit.entry(unit).or_insert_with(|| SurveyStats::empty(&layout)).merge(&stats);
+                                for key in [unit, ROLLUP_UNIT] {
+                                    per_unit.entry(key).or_insert_with(|| SurveyStats::empty(&layout)).merge(&stats);
+                                }
                             }
                             for (unit, total) in per_unit {
                                 // Replaces rather than adds: the rows just read already hold
@@ -498,8 +501,10 @@ macro_rules! impl_survey_store {
                         for (grain, period) in periods_of(res.day) {
                             let key = (grain, period, res.tier.clone(), res.unit_id, r.touchpoint_id.unwrap_or_default());
                             sums.entry(key).or_insert_with(|| SurveyStats::empty(&layout)).add(&layout, &r.answers);
-                            let rollup = (grain, period, ROLLUP_TIER.to_owned(), res.unit_id, ROLLUP_TOUCHPOINT);
-                            sums.entry(rollup).or_insert_with(|| SurveyStats::empty(&layout)).add(&layout, &r.answers);
+                            for unit in [res.unit_id, ROLLUP_UNIT] {
+                                let rollup = (grain, period, ROLLUP_TIER.to_owned(), unit, ROLLUP_TOUCHPOINT);
+                                sums.entry(rollup).or_insert_with(|| SurveyStats::empty(&layout)).add(&layout, &r.answers);
+                            }
                         }
                     }
                     // A few statements per 400 statistics rows, not per row. Keys go in one
@@ -1088,6 +1093,9 @@ macro_rules! impl_survey_store {
                     // read either them or the rest, never both.
                     if q.touchpoints.is_none() && q.tiers.is_none() {
                         qb.push(" AND tier = ").push_bind(ROLLUP_TIER);
+                        if q.units.is_none() {
+                            qb.push(" AND unit_id = ").push_bind(ROLLUP_UNIT);
+                        }
                     } else {
                         qb.push(" AND tier <> ").push_bind(ROLLUP_TIER);
                     }

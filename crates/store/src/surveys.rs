@@ -292,9 +292,13 @@ pub fn ranges(buckets: &[(Grain, i64)]) -> Vec<(Grain, i64, i64)> {
 pub const ROLLUP_TIER: &str = "*";
 /// The touchpoint of a roll-up row (the max UUID; the nil UUID means "no touchpoint").
 pub const ROLLUP_TOUCHPOINT: Uuid = Uuid::max();
+/// The unit of the organisation-wide roll-up rows, which merge every unit's roll-up: a
+/// report over all units reads one row per period, however many units there are.
+pub const ROLLUP_UNIT: Uuid = Uuid::max();
 
 /// Which statistics rows a report reads. Without `touchpoints` and `tiers` the store reads
-/// the units' roll-up rows; with either, the rows per touchpoint × tier.
+/// roll-up rows (the units', or without `units` the organisation's); with either, the rows
+/// per touchpoint × tier.
 #[derive(Debug, Clone)]
 pub struct StatsQuery {
     pub instrument_id: Uuid,

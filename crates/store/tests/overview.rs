@@ -275,6 +275,20 @@ both_backends!(
             .unwrap();
         assert_eq!(names.len(), 2);
         assert_eq!(names[&tpa].ko, "창구");
+        // The pickers' choices: one unit's touchpoints, or everyone's, with their unit.
+        let mine = s.touchpoint_choices(Some(a), 100).await.unwrap();
+        assert_eq!(
+            mine.iter().map(|(id, u, _)| (*id, *u)).collect::<Vec<_>>(),
+            [(tpa, a)]
+        );
+        assert_eq!(mine[0].2.ko, "창구");
+        let all = s.touchpoint_choices(None, 100).await.unwrap();
+        let mut ids: Vec<Uuid> = all.iter().map(|(id, _, _)| *id).collect();
+        ids.sort();
+        let mut expected = vec![tpa, tpb];
+        expected.sort();
+        assert_eq!(ids, expected);
+        assert_eq!(s.touchpoint_choices(None, 1).await.unwrap().len(), 1);
         assert!(in_a.items.iter().all(|c| c.unit_id == a));
         assert!(
             s.list_customer_cases(other, None, &PageRequest::first(10))

@@ -6,6 +6,7 @@ CREATE TABLE store_backfills (
 );
 
 -- Survey statistics gain one roll-up row per instrument, grain, period and unit (tier '*',
--- touchpoint ffffffff-ffff-ffff-ffff-ffffffffffff) that merges the unit's other rows; the
+-- touchpoint ffffffff-ffff-ffff-ffff-ffffffffffff) that merges the unit's other rows, and
+-- one per instrument, grain and period for the whole organisation (unit ffffffff-...); the
 -- store builds them for the responses already recorded.
 INSERT INTO store_backfills (name) VALUES ('survey_rollups');
