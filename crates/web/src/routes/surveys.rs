@@ -1234,16 +1234,17 @@ fn parse_day(field: &str, text: &str) -> Result<i64, FieldError> {
 }
 
 /// `unit_scope`: the only unit a non-admin may see; `None` for admins (and the CLI).
-fn report_filters(
+async fn report_filters(
+    store: &dyn Store,
     unit_scope: Option<Uuid>,
-    today: chrono::NaiveDate,
     q: &SurveyReportQuery,
 ) -> Result<Filters, ApiError> {
     let mut v = Validation::new();
-    let today = rapport_store::day_number(today);
     let to = match &q.to {
         Some(t) => v.check(parse_day("to", t)),
-        None => Some(today),
+        None => Some(rapport_store::day_number(
+            report_today(store, unit_scope.or(q.unit_id)).await,
+        )),
     };
     let from = match (&q.from, to) {
         (Some(f), _) => v.check(parse_day("from", f)),
@@ -1542,11 +1543,7 @@ pub async fn survey_report(
     kind: ReportKind,
     q: &SurveyReportQuery,
 ) -> Result<(bool, String), ApiError> {
-    let f = report_filters(
-        unit_scope,
-        report_today(store, unit_scope.or(q.unit_id)).await,
-        q,
-    )?;
+    let f = report_filters(store, unit_scope, q).await?;
     let reports = reports_for(store, kind, &f, q).await?;
     let mut csv = String::new();
     if f.csv {
@@ -1593,11 +1590,7 @@ pub async fn survey_reports(
     kind: ReportKind,
     q: &SurveyReportQuery,
 ) -> Result<Vec<(std::sync::Arc<Instrument>, SurveyReport)>, ApiError> {
-    let f = report_filters(
-        unit_scope,
-        report_today(store, unit_scope.or(q.unit_id)).await,
-        q,
-    )?;
+    let f = report_filters(store, unit_scope, q).await?;
     reports_for(store, kind, &f, q).await
 }
 

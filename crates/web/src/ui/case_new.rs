@@ -12,7 +12,7 @@ use rapport_domain::contact::Channel;
 use rapport_domain::customer::CustomerQuery;
 use rapport_domain::taxonomy::FailureKind;
 use rapport_domain::{FieldError, Timestamp};
-use rapport_store::{CustomerFilter, PageRequest, StoreError, TouchpointFilter};
+use rapport_store::{CustomerFilter, PageRequest, StoreError};
 use uuid::Uuid;
 
 use super::{Choice, Params, error_text, label, name_in, tz_of};
@@ -146,25 +146,19 @@ async fn build(
         .iter()
         .map(|(id, name)| Choice::new(id.to_string(), name.clone(), &typed.unit_id))
         .collect();
+    // Names only, not the contact figures `list_touchpoints` adds up.
     let touchpoints = state
         .store
-        .list_touchpoints(
-            &TouchpointFilter {
-                unit,
-                channel: None,
-            },
-            &PageRequest::first(200),
-        )
+        .touchpoint_choices(unit, 200)
         .await?
-        .items
         .into_iter()
-        .map(|t| {
+        .map(|(id, unit_id, tp_name)| {
             // Across every unit (an admin who chose none yet), say whose touchpoint it is.
-            let name = match (unit, unit_names.iter().find(|(id, _)| *id == t.unit_id)) {
-                (None, Some((_, u))) => format!("{u} · {}", name_in(&t.name, lang)),
-                _ => name_in(&t.name, lang),
+            let name = match (unit, unit_names.iter().find(|(u, _)| *u == unit_id)) {
+                (None, Some((_, u))) => format!("{u} · {}", name_in(&tp_name, lang)),
+                _ => name_in(&tp_name, lang),
             };
-            Choice::new(t.id.to_string(), name, &typed.touchpoint_id)
+            Choice::new(id.to_string(), name, &typed.touchpoint_id)
         })
         .collect();
     let categories = state.store.list_categories().await?;
