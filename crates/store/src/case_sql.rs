@@ -883,7 +883,7 @@ macro_rules! impl_case_store {
                     if let Some(r) = f.at_risk {
                         qb.push(" AND at_risk = ").push_bind(r);
                     }
-                    if let Some(after) = page.after {
+                    if let Some(after) = &page.after {
                         qb.push(" AND (next_deadline > ")
                             .push_bind(after.key)
                             .push(" OR (next_deadline = ")
@@ -896,7 +896,7 @@ macro_rules! impl_case_store {
                     let rows: Vec<CaseRow> = qb.build_query_as().fetch_all(&self.read).await?;
                     let keys: HashMap<Uuid, i64> = rows.iter().map(|r| (r.id, r.next_deadline)).collect();
                     let cases = self.case_views(rows).await?;
-                    Ok(Page::from_overfetch(cases, page.limit, |c| Cursor { key: keys[&c.id], id: c.id }))
+                    Ok(Page::from_overfetch(cases, page.limit, |c| Cursor { key: keys[&c.id], id: c.id, ..Cursor::default() }))
                 }
 
                 async fn update_case(&self, change: &Change, scope: Option<Uuid>, id: Uuid, version: i64, u: &CaseUpdate) -> Result<Case> {
@@ -1262,12 +1262,12 @@ macro_rules! impl_case_store {
                          AND ($1 IS NULL OR unit_id = $1) AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
                     )))
                     .bind(scope)
-                    .bind(page.after.map(|c| c.id))
+                    .bind(page.after.as_ref().map(|c| c.id))
                     .bind(page.limit + 1)
                     .fetch_all(&self.read)
                     .await?;
                     let items = rows.into_iter().map(ActionRow::into_domain).collect::<Result<Vec<_>>>()?;
-                    Ok(Page::from_overfetch(items, page.limit, |a| Cursor { key: 0, id: a.id }))
+                    Ok(Page::from_overfetch(items, page.limit, |a| Cursor { key: 0, id: a.id, ..Cursor::default() }))
                 }
 
                 async fn sweep_sla(&self, now: Timestamp, limit: i64) -> Result<SweepOutcome> {
@@ -1326,7 +1326,7 @@ macro_rules! impl_case_store {
                          WHERE employee_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
                     )
                     .bind(employee)
-                    .bind(page.after.map(|c| c.id))
+                    .bind(page.after.as_ref().map(|c| c.id))
                     .bind(page.limit + 1)
                     .fetch_all(&self.read)
                     .await?;
@@ -1341,7 +1341,7 @@ macro_rules! impl_case_store {
                             read_at: opt_ts(r.read_at),
                         })
                         .collect();
-                    Ok(Page::from_overfetch(items, page.limit, |n| Cursor { key: 0, id: n.id }))
+                    Ok(Page::from_overfetch(items, page.limit, |n| Cursor { key: 0, id: n.id, ..Cursor::default() }))
                 }
 
                 async fn list_follow_ups_due(&self, scope: Option<Uuid>, due_before: Timestamp, page: &PageRequest) -> Result<Page<Case>> {
@@ -1354,7 +1354,7 @@ macro_rules! impl_case_store {
                     if let Some(u) = scope {
                         qb.push(" AND unit_id = ").push_bind(u);
                     }
-                    if let Some(after) = page.after {
+                    if let Some(after) = &page.after {
                         qb.push(" AND (follow_up_due_at > ")
                             .push_bind(after.key)
                             .push(" OR (follow_up_due_at = ")
@@ -1368,7 +1368,7 @@ macro_rules! impl_case_store {
                     let keys: HashMap<Uuid, i64> =
                         rows.iter().map(|r| (r.id, r.follow_up_due_at.unwrap_or_default())).collect();
                     let cases = self.case_views(rows).await?;
-                    Ok(Page::from_overfetch(cases, page.limit, |c| Cursor { key: keys[&c.id], id: c.id }))
+                    Ok(Page::from_overfetch(cases, page.limit, |c| Cursor { key: keys[&c.id], id: c.id, ..Cursor::default() }))
                 }
 
                 async fn list_pending_requested_by(&self, employee: Uuid, unit: Option<Uuid>, limit: i64) -> Result<Vec<RecoveryAction>> {

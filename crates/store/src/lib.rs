@@ -201,7 +201,8 @@ pub trait CustomerStore: Send + Sync {
         customers: &[NewCustomer],
     ) -> Result<Vec<Uuid>>;
     async fn get_customer(&self, id: Uuid) -> Result<Customer>;
-    /// With a search query: the best `limit` matches and no further page.
+    /// With a search query: matches ordered by name key, then id; the cursor continues after
+    /// the last one (pass the same query).
     async fn list_customers(
         &self,
         filter: &CustomerFilter,

@@ -318,7 +318,7 @@ macro_rules! impl_overview_store {
                     if let Some(u) = unit {
                         qb.push(" AND c.unit_id = ").push_bind(u);
                     }
-                    if let Some(after) = page.after {
+                    if let Some(after) = &page.after {
                         qb.push(" AND (c.detected_at < ")
                             .push_bind(after.key)
                             .push(" OR (c.detected_at = ")
@@ -330,7 +330,7 @@ macro_rules! impl_overview_store {
                     qb.push(" ORDER BY c.detected_at DESC, c.id DESC LIMIT ").push_bind(page.limit + 1);
                     let rows: Vec<BriefRow> = qb.build_query_as().fetch_all(&self.read).await?;
                     let items = rows.into_iter().map(BriefRow::into_domain).collect::<Result<Vec<_>>>()?;
-                    Ok(Page::from_overfetch(items, page.limit, |c| Cursor { key: c.detected_at.micros(), id: c.id }))
+                    Ok(Page::from_overfetch(items, page.limit, |c| Cursor { key: c.detected_at.micros(), id: c.id, ..Cursor::default() }))
                 }
 
                 async fn open_case_counts(&self, unit: Option<Uuid>) -> Result<OpenCaseCounts> {

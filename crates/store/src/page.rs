@@ -10,11 +10,13 @@ pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 1000;
 
 /// The position after the last item of a page: its sort key (when the list is not ordered
-/// by id alone) and its id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// by id alone: a number, or a text for lists ordered by a name) and its id.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Cursor {
     #[serde(rename = "k", default)]
     pub key: i64,
+    #[serde(rename = "t", default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
     #[serde(rename = "i")]
     pub id: Uuid,
 }
@@ -39,7 +41,7 @@ impl Cursor {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRequest {
     pub after: Option<Cursor>,
     pub limit: i64,
@@ -121,8 +123,14 @@ mod tests {
         let c = Cursor {
             key: -42,
             id: Uuid::now_v7(),
+            ..Cursor::default()
         };
         assert_eq!(Cursor::decode("cursor", &c.encode()).unwrap(), c);
+        let named = Cursor {
+            text: Some("김민준 kim".into()),
+            ..c
+        };
+        assert_eq!(Cursor::decode("cursor", &named.encode()).unwrap(), named);
     }
 
     #[test]
@@ -135,6 +143,7 @@ mod tests {
         let p = Page::from_overfetch(vec![1, 2, 3], 2, |i| Cursor {
             key: *i,
             id: Uuid::nil(),
+            ..Cursor::default()
         });
         assert_eq!(p.items, [1, 2]);
         assert_eq!(
@@ -146,7 +155,8 @@ mod tests {
         assert!(
             Page::from_overfetch(vec![1, 2], 2, |i| Cursor {
                 key: *i,
-                id: Uuid::nil()
+                id: Uuid::nil(),
+                ..Cursor::default()
             })
             .next_cursor
             .is_none()

@@ -948,12 +948,12 @@ macro_rules! impl_recovery_config_store {
                     .bind(f.locale.map(|l| l.as_str()))
                     .bind(f.part.map(|p| p.as_str()))
                     .bind(f.code.as_deref())
-                    .bind(page.after.map(|c| c.id))
+                    .bind(page.after.as_ref().map(|c| c.id))
                     .bind(page.limit + 1)
                     .fetch_all(&self.read)
                     .await?;
                     let items = rows.into_iter().map(TemplateRow::into_domain).collect::<Result<Vec<_>>>()?;
-                    Ok(Page::from_overfetch(items, page.limit, |t| Cursor { key: 0, id: t.id }))
+                    Ok(Page::from_overfetch(items, page.limit, |t| Cursor { key: 0, id: t.id, ..Cursor::default() }))
                 }
 
                 async fn get_template(&self, id: Uuid) -> Result<ResponseTemplate> {
@@ -1165,12 +1165,12 @@ macro_rules! impl_recovery_config_store {
                          WHERE ($1 IS NULL OR category = $1) AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
                     )))
                     .bind(f.category.as_deref())
-                    .bind(page.after.map(|c| c.id))
+                    .bind(page.after.as_ref().map(|c| c.id))
                     .bind(page.limit + 1)
                     .fetch_all(&self.read)
                     .await?;
                     let items = rows.into_iter().map(GuidelineRow::into_domain).collect::<Result<Vec<_>>>()?;
-                    Ok(Page::from_overfetch(items, page.limit, |g| Cursor { key: 0, id: g.id }))
+                    Ok(Page::from_overfetch(items, page.limit, |g| Cursor { key: 0, id: g.id, ..Cursor::default() }))
                 }
 
                 async fn get_guideline(&self, id: Uuid) -> Result<Guideline> {
@@ -1285,12 +1285,12 @@ macro_rules! impl_recovery_config_store {
                     )))
                     .bind(f.unit)
                     .bind(f.active)
-                    .bind(page.after.map(|c| c.id))
+                    .bind(page.after.as_ref().map(|c| c.id))
                     .bind(page.limit + 1)
                     .fetch_all(&self.read)
                     .await?;
                     let items = rows.into_iter().map(GuaranteeRow::into_domain).collect::<Result<Vec<_>>>()?;
-                    Ok(Page::from_overfetch(items, page.limit, |g| Cursor { key: 0, id: g.id }))
+                    Ok(Page::from_overfetch(items, page.limit, |g| Cursor { key: 0, id: g.id, ..Cursor::default() }))
                 }
 
                 async fn get_guarantee(&self, id: Uuid) -> Result<Guarantee> {

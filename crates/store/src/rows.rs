@@ -190,6 +190,14 @@ pub struct CustomerRow {
     pub updated_at: i64,
 }
 
+/// A customer found by a search, with the name key its matches are ordered by.
+#[derive(sqlx::FromRow)]
+pub struct CustomerMatchRow {
+    #[sqlx(flatten)]
+    pub row: CustomerRow,
+    pub key_name: String,
+}
+
 #[derive(sqlx::FromRow)]
 pub struct CustomerDateRow {
     pub customer_id: Uuid,

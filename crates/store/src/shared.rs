@@ -607,12 +607,12 @@ macro_rules! impl_shared_store {
                      WHERE ($1 IS NULL OR id = $1) AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3",
                 )
                 .bind(scope)
-                .bind(page.after.map(|c| c.id))
+                .bind(page.after.as_ref().map(|c| c.id))
                 .bind(page.limit + 1)
                 .fetch_all(&self.read)
                 .await?;
                 let units = rows.into_iter().map(UnitRow::into_domain).collect::<Result<Vec<_>>>()?;
-                Ok(Page::from_overfetch(units, page.limit, |u| Cursor { key: 0, id: u.id }))
+                Ok(Page::from_overfetch(units, page.limit, |u| Cursor { key: 0, id: u.id, ..Cursor::default() }))
             }
 
             async fn update_unit(&self, change: &Change, id: Uuid, version: i64, unit: &NewUnit) -> Result<Unit> {
@@ -723,12 +723,12 @@ macro_rules! impl_shared_store {
                      AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
                 )))
                 .bind(unit)
-                .bind(page.after.map(|c| c.id))
+                .bind(page.after.as_ref().map(|c| c.id))
                 .bind(page.limit + 1)
                 .fetch_all(&self.read)
                 .await?;
                 let items = rows.into_iter().map(EmployeeRow::into_domain).collect::<Result<Vec<_>>>()?;
-                Ok(Page::from_overfetch(items, page.limit, |e| Cursor { key: 0, id: e.id }))
+                Ok(Page::from_overfetch(items, page.limit, |e| Cursor { key: 0, id: e.id, ..Cursor::default() }))
             }
 
             async fn update_employee(
@@ -928,13 +928,13 @@ macro_rules! impl_shared_store {
                 )))
                 .bind(filter.unit)
                 .bind(filter.channel.map(|c| c.as_str()))
-                .bind(page.after.map(|c| c.id))
+                .bind(page.after.as_ref().map(|c| c.id))
                 .bind(page.limit + 1)
                 .fetch_all(&self.read)
                 .await?;
                 let items =
                     rows.into_iter().map(|r| r.into_domain(&thresholds)).collect::<Result<Vec<_>>>()?;
-                Ok(Page::from_overfetch(items, page.limit, |t| Cursor { key: 0, id: t.id }))
+                Ok(Page::from_overfetch(items, page.limit, |t| Cursor { key: 0, id: t.id, ..Cursor::default() }))
             }
 
             async fn update_touchpoint(
@@ -1176,7 +1176,7 @@ macro_rules! impl_shared_store {
                              AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3"
                         )))
                         .bind(tier)
-                        .bind(page.after.map(|c| c.id))
+                        .bind(page.after.as_ref().map(|c| c.id))
                         .bind(page.limit + 1)
                         .fetch_all(&self.read)
                         .await?
@@ -1194,22 +1194,40 @@ macro_rules! impl_shared_store {
                                 ("(key_phone >= $1 AND key_phone < $2) OR key_phone_last4 = $1", t)
                             }
                         };
-                        let rows: Vec<CustomerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                            "SELECT {CUSTOMER_COLUMNS} FROM customers WHERE ({sql}) AND ($3 IS NULL OR tier = $3) \
+                        // Matches are ordered by name key, then id; a page resumes after the
+                        // last one's (name key, id), carried in the cursor.
+                        let after = page.after.as_ref();
+                        let found: Vec<CustomerMatchRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                            "SELECT {CUSTOMER_COLUMNS}, key_name FROM customers WHERE ({sql}) AND ($3 IS NULL OR tier = $3) \
+                             AND ($5 IS NULL OR key_name > $5 OR (key_name = $5 AND id > $6)) \
                              ORDER BY key_name, id LIMIT $4"
                         )))
                         .bind(text.as_str())
                         .bind(prefix_upper_bound(text))
                         .bind(tier)
-                        .bind(page.limit)
+                        .bind(page.limit + 1)
+                        .bind(after.map(|c| c.text.clone().unwrap_or_default()))
+                        .bind(after.map(|c| c.id))
                         .fetch_all(&self.read)
                         .await?;
+                        let mut keys: std::collections::HashMap<Uuid, String> = std::collections::HashMap::new();
+                        let rows = found
+                            .into_iter()
+                            .map(|m| {
+                                keys.insert(m.row.id, m.key_name);
+                                m.row
+                            })
+                            .collect();
                         let items = self.customers_from_rows(rows).await?;
-                        return Ok(Page { items, next_cursor: None });
+                        return Ok(Page::from_overfetch(items, page.limit, |c| Cursor {
+                            text: Some(keys[&c.id].clone()),
+                            id: c.id,
+                            ..Cursor::default()
+                        }));
                     }
                 };
                 let items = self.customers_from_rows(rows).await?;
-                Ok(Page::from_overfetch(items, page.limit, |c| Cursor { key: 0, id: c.id }))
+                Ok(Page::from_overfetch(items, page.limit, |c| Cursor { key: 0, id: c.id, ..Cursor::default() }))
             }
 
             async fn update_customer(
@@ -1360,7 +1378,7 @@ macro_rules! impl_shared_store {
                     _ => self.encounter_rows(f, page).await?,
                 };
                 let items = rows.into_iter().map(EncounterRow::into_domain).collect::<Result<Vec<_>>>()?;
-                Ok(Page::from_overfetch(items, page.limit, |e| Cursor { key: e.started_at.micros(), id: e.id }))
+                Ok(Page::from_overfetch(items, page.limit, |e| Cursor { key: e.started_at.micros(), id: e.id, ..Cursor::default() }))
             }
         }
 
@@ -1384,7 +1402,7 @@ macro_rules! impl_shared_store {
                 if let Some(to) = f.to {
                     qb.push(" AND started_at < ").push_bind(to.micros());
                 }
-                if let Some(after) = page.after {
+                if let Some(after) = &page.after {
                     qb.push(" AND (started_at < ")
                         .push_bind(after.key)
                         .push(" OR (started_at = ")
@@ -1409,12 +1427,12 @@ macro_rules! impl_shared_store {
                 .bind(f.entity.as_deref())
                 .bind(f.entity_id)
                 .bind(f.actor)
-                .bind(page.after.map(|c| c.id))
+                .bind(page.after.as_ref().map(|c| c.id))
                 .bind(page.limit + 1)
                 .fetch_all(&self.read)
                 .await?;
                 let items = rows.into_iter().map(AuditRow::into_domain).collect();
-                Ok(Page::from_overfetch(items, page.limit, |a: &AuditEntry| Cursor { key: 0, id: a.id }))
+                Ok(Page::from_overfetch(items, page.limit, |a: &AuditEntry| Cursor { key: 0, id: a.id, ..Cursor::default() }))
             }
         }
 

@@ -924,7 +924,7 @@ macro_rules! impl_survey_store {
                     if let Some(c) = f.customer {
                         qb.push(" AND customer_id = ").push_bind(c);
                     }
-                    if let Some(after) = page.after {
+                    if let Some(after) = &page.after {
                         qb.push(" AND (created_at < ").push_bind(after.key)
                             .push(" OR (created_at = ").push_bind(after.key)
                             .push(" AND id < ").push_bind(after.id).push("))");
@@ -933,7 +933,7 @@ macro_rules! impl_survey_store {
                     let rows: Vec<InvitationRow> = qb.build_query_as().fetch_all(&self.read).await?;
                     let now = Timestamp::now();
                     let items: Vec<Invitation> = rows.into_iter().map(|r| r.into_domain(now)).collect();
-                    Ok(Page::from_overfetch(items, page.limit, |i| Cursor { key: i.created_at.micros(), id: i.id }))
+                    Ok(Page::from_overfetch(items, page.limit, |i| Cursor { key: i.created_at.micros(), id: i.id, ..Cursor::default() }))
                 }
 
                 async fn insert_responses(&self, change: &Change, scope: Option<Uuid>, instrument: &Instrument, items: &[NewResponse], prefix: &str) -> Result<Vec<SurveyResponse>> {
@@ -1029,7 +1029,7 @@ macro_rules! impl_survey_store {
                     if let Some(to) = f.to {
                         qb.push(" AND submitted_at < ").push_bind(to.micros());
                     }
-                    if let Some(after) = page.after {
+                    if let Some(after) = &page.after {
                         qb.push(" AND (submitted_at < ").push_bind(after.key)
                             .push(" OR (submitted_at = ").push_bind(after.key)
                             .push(" AND id < ").push_bind(after.id).push("))");
@@ -1041,7 +1041,7 @@ macro_rules! impl_survey_store {
                         let instrument = self.instrument_row(row.instrument_id).await?;
                         items.push(row.into_domain(&instrument)?);
                     }
-                    Ok(Page::from_overfetch(items, page.limit, |r| Cursor { key: r.submitted_at.micros(), id: r.id }))
+                    Ok(Page::from_overfetch(items, page.limit, |r| Cursor { key: r.submitted_at.micros(), id: r.id, ..Cursor::default() }))
                 }
 
                 async fn link_response_case(&self, change: &Change, response_id: Uuid, case_id: Uuid) -> Result<()> {

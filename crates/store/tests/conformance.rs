@@ -776,6 +776,35 @@ both_backends!(
             .await
             .unwrap();
         assert_eq!(found.items.len(), 11, "고객249 and 고객2490..2499");
+
+        // A search is paged like any list: every match once, in name order, ties by id.
+        let twins = vec![customer_input("고객7", Some("010-5555-1234")); 3];
+        db.store
+            .insert_customers(&Change::system(), &twins)
+            .await
+            .unwrap();
+        let by_phone = CustomerFilter {
+            query: Some(CustomerQuery::parse("q", "1234").unwrap()),
+            tier: None,
+        };
+        let mut seen = Vec::new();
+        let mut page = PageRequest::first(97);
+        loop {
+            let got = db.store.list_customers(&by_phone, &page).await.unwrap();
+            assert!(got.items.len() <= 97);
+            seen.extend(got.items.into_iter().map(|c| (c.name, c.id)));
+            match got.next_cursor {
+                Some(c) => page.after = Some(Cursor::decode("cursor", &c).unwrap()),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 2503);
+        let ids: std::collections::HashSet<Uuid> = seen.iter().map(|s| s.1).collect();
+        assert_eq!(ids.len(), 2503, "no match twice");
+        let mut sorted = seen.clone();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        assert_eq!(seen, sorted, "ordered by name, then id");
+        assert_eq!(seen.iter().filter(|s| s.0 == "고객7").count(), 4);
     }
 );
 

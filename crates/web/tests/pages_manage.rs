@@ -8,12 +8,13 @@ mod common;
 use common::TestApp;
 use rapport_domain::Timestamp;
 use rapport_domain::case::CaseInput;
+use rapport_domain::customer::CustomerQuery;
 use rapport_domain::customer::{CustomerInput, Locale};
 use rapport_domain::encounter::EncounterInput;
 use rapport_domain::org::EmployeeInput;
 use rapport_domain::survey::{Answers, ResponseSource};
 use rapport_domain::taxonomy::DEFAULT_CATEGORIES;
-use rapport_store::{Case, Change, NewResponse, both_backends};
+use rapport_store::{Case, Change, CustomerFilter, NewResponse, PageRequest, both_backends};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::json;
@@ -452,6 +453,124 @@ both_backends!(
             StatusCode::FORBIDDEN
         );
         assert_eq!(viewer.post(&path, &base).await.0, StatusCode::FORBIDDEN);
+    }
+);
+
+both_backends!(
+    an_agent_registers_a_new_customer_and_pages_through_a_long_search,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let a = app.unit("강남점").await;
+        employee(&app, Some(a), "agent", "agent.a@test.example").await;
+        employee(&app, Some(a), "viewer", "viewer.a@test.example").await;
+        let agent = sign_in(&app, "agent.a@test.example").await;
+        let (status, html) = agent.get("/customers").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains("href=\"/customers/new\""),
+            "agents see the button"
+        );
+        let (status, html) = agent.get("/customers/new").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("새 고객 등록") && html.contains("action=\"/customers/new\""));
+
+        let form = [
+            ("name", "한지민"),
+            ("tier", "gold"),
+            ("locale", "en"),
+            ("phone", "010-7777-8888"),
+            ("email", ""),
+            ("preferences", "<b>창가</b>"),
+            ("notes", ""),
+            ("date_kind_0", "birthday"),
+            ("date_label_0", ""),
+            ("date_month_0", "11"),
+            ("date_day_0", "9"),
+            ("date_year_0", ""),
+        ];
+        // A bad day of month: 422 next to the field, what was typed kept, nobody created.
+        let mut bad = form.to_vec();
+        bad[10] = ("date_day_0", "31");
+        bad[8] = ("date_month_0", "2");
+        let (status, _, html) = agent.post("/customers/new", &bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(html.contains("id=\"f-date_day_0-error\""), "{html}");
+        assert!(html.contains("value=\"한지민\""));
+        let search = |q: &str| CustomerFilter {
+            query: Some(CustomerQuery::parse("q", q).unwrap()),
+            tier: None,
+        };
+        let none = app
+            .store
+            .list_customers(&search("한지민"), &PageRequest::default())
+            .await
+            .unwrap();
+        assert!(none.items.is_empty());
+
+        let (status, location, _) = agent.post("/customers/new", &form).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let made = app
+            .store
+            .list_customers(&search("한지민"), &PageRequest::default())
+            .await
+            .unwrap();
+        assert_eq!(made.items.len(), 1);
+        let c = &made.items[0];
+        assert_eq!(location, format!("/customers/{}?saved=1", c.id));
+        assert_eq!((c.tier.as_str(), c.locale.as_str()), ("gold", "en"));
+        assert_eq!(c.preferences, ["<b>창가</b>"]);
+        assert_eq!(
+            (c.important_dates[0].month, c.important_dates[0].day),
+            (11, 9)
+        );
+        let (_, html) = agent.get(&location).await;
+        assert!(html.contains("&#60;b&#62;창가&#60;/b&#62;") && !html.contains("<b>창가"));
+
+        // A search longer than a page continues with "more", every match once.
+        let many: Vec<_> = (0..120)
+            .map(|i| {
+                serde_json::from_value::<CustomerInput>(json!({"name": format!("한가람{i:03}")}))
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        app.store
+            .insert_customers(&Change::system(), &many)
+            .await
+            .unwrap();
+        let mut path = format!(
+            "/customers?q={}",
+            form_urlencoded::byte_serialize("한가람".as_bytes()).collect::<String>()
+        );
+        let mut names = Vec::new();
+        for _ in 0..5 {
+            let (status, html) = agent.get(&path).await;
+            assert_eq!(status, StatusCode::OK);
+            for (i, _) in html.match_indices(">한가람") {
+                names.push(html[i + 1..i + 1 + "한가람000".len()].to_owned());
+            }
+            match html.find("id=\"customer-more\" href=\"") {
+                Some(i) => {
+                    let rest = &html[i + 25..];
+                    // The page escapes `&` in attributes as `&#38;`, as a browser reads it.
+                    path = rest[..rest.find('"').unwrap()].replace("&#38;", "&");
+                }
+                None => break,
+            }
+        }
+        let expected: Vec<String> = (0..120).map(|i| format!("한가람{i:03}")).collect();
+        assert_eq!(names, expected, "three pages in name order");
+
+        // Viewers neither see the button nor may create.
+        let viewer = sign_in(&app, "viewer.a@test.example").await;
+        let (_, html) = viewer.get("/customers").await;
+        assert!(!html.contains("href=\"/customers/new\""));
+        assert_eq!(viewer.get("/customers/new").await.0, StatusCode::FORBIDDEN);
+        assert_eq!(
+            viewer.post("/customers/new", &form).await.0,
+            StatusCode::FORBIDDEN
+        );
     }
 );
 

@@ -25,8 +25,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Search: a name or its start ("김민", "민수", "Emily"), Hangul initials ("ㄱㅁㅅ"),
-    /// an e-mail start, or phone digits (start, or the last four). A search returns the best
-    /// `limit` matches ordered by name, without further pages.
+    /// an e-mail start, or phone digits (start, or the last four). Matches come ordered by
+    /// name, a page of `limit` at a time (`next_cursor` continues the search with the same `q`).
     #[param(max_length = 100)]
     pub q: Option<String>,
     pub tier: Option<Tier>,

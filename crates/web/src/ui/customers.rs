@@ -47,6 +47,7 @@ const MAX_DATES: usize = 20;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/customers", get(search))
+        .route("/customers/new", get(new_form).post(create))
         .route("/customers/{id}", get(show).post(update))
         .route("/customers/{id}/edit", get(edit_form))
 }
@@ -109,8 +110,6 @@ struct SearchPage {
     q: String,
     tiers: Vec<TierOption>,
     searched: bool,
-    /// The search filled its page: more may match a longer text.
-    capped: bool,
     rows: Vec<CustomerRow>,
     more_href: Option<String>,
     errors: FormErrors,
@@ -160,7 +159,6 @@ pub async fn search(
         q: text,
         tiers,
         searched: false,
-        capped: false,
         rows: vec![],
         more_href: None,
         errors,
@@ -172,12 +170,9 @@ pub async fn search(
         return Ok(render(&page));
     }
     let after = match q.cursor.as_deref().filter(|c| !c.trim().is_empty()) {
-        Some(c) if query.is_none() => {
-            Some(Cursor::decode("cursor", c).map_err(|e| UiError::BadRequest(e.message))?)
-        }
-        _ => None,
+        Some(c) => Some(Cursor::decode("cursor", c).map_err(|e| UiError::BadRequest(e.message))?),
+        None => None,
     };
-    let searching = query.is_some();
     let found = state
         .store
         .list_customers(
@@ -189,13 +184,14 @@ pub async fn search(
         )
         .await?;
     page.searched = true;
-    page.capped = searching && found.items.len() as i64 >= SEARCH_LIMIT;
     page.rows = found.items.iter().map(|c| row_of(c, lang)).collect();
     page.more_href = found.next_cursor.map(|c| {
-        format!(
-            "/customers?tier={}&cursor={c}",
-            tier.map(Tier::as_str).unwrap_or("")
-        )
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", &page.q)
+            .append_pair("tier", tier.map(Tier::as_str).unwrap_or(""))
+            .append_pair("cursor", &c)
+            .finish();
+        format!("/customers?{query}")
     });
     Ok(render(&page))
 }
@@ -237,7 +233,7 @@ impl Resume {
         match self {
             Resume::Start => Some(PageRequest::first(TIMELINE_PAGE)),
             Resume::After(c) => Some(PageRequest {
-                after: Some(*c),
+                after: Some(c.clone()),
                 limit: TIMELINE_PAGE,
             }),
             Resume::Done => None,
@@ -517,6 +513,7 @@ pub async fn show(
             (Some(last), _, _) => Resume::After(Cursor {
                 key: last.at.micros(),
                 id: last.id,
+                ..Cursor::default()
             }),
         };
     }
@@ -784,7 +781,7 @@ pub struct DateInput {
 }
 
 /// The profile form as typed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProfileForm {
     pub version: String,
     pub name: String,
@@ -996,7 +993,10 @@ pub struct Opt {
 #[template(path = "ui/customers/edit.html")]
 struct EditPage {
     ctx: PageCtx,
-    id: String,
+    /// Where the form is posted and where "back" and "cancel" lead.
+    action: String,
+    back_href: String,
+    back_label: &'static str,
     form: ProfileForm,
     rows: Vec<DateFormRow>,
     tiers: Vec<Opt>,
@@ -1030,9 +1030,10 @@ impl EditPage {
     }
 }
 
+/// The profile form: of `customer`, or of a new one when `None`.
 fn edit_page(
     staff: &Staff<AgentRole>,
-    customer: &Customer,
+    customer: Option<&Customer>,
     mut form: ProfileForm,
     errors: FormErrors,
     conflict: Vec<ConflictRow>,
@@ -1055,12 +1056,25 @@ fn edit_page(
             selected: value == form.locale,
         })
         .collect();
-    EditPage {
-        ctx: staff.ctx(
-            format!("{} · {}", customer.name, staff.t("customer.edit")),
-            "customers",
+    let (title, action, back_href, back_label) = match customer {
+        Some(c) => (
+            format!("{} · {}", c.name, staff.t("customer.edit")),
+            format!("/customers/{}", c.id),
+            format!("/customers/{}", c.id),
+            "customer.back",
         ),
-        id: customer.id.to_string(),
+        None => (
+            staff.t("customer.new").to_owned(),
+            "/customers/new".to_owned(),
+            "/customers".to_owned(),
+            "customer.back_to_search",
+        ),
+    };
+    EditPage {
+        ctx: staff.ctx(title, "customers"),
+        action,
+        back_href,
+        back_label,
         rows: form
             .dates
             .iter()
@@ -1091,7 +1105,7 @@ pub async fn edit_form(
     let form = ProfileForm::of(&customer);
     Ok(render(&edit_page(
         &staff,
-        &customer,
+        Some(&customer),
         form,
         FormErrors::default(),
         vec![],
@@ -1118,7 +1132,7 @@ pub async fn update(
     let customer = match typed.parse(lang) {
         Ok(c) => c,
         Err(errors) => {
-            let page = edit_page(staff, &current, typed, errors, vec![]);
+            let page = edit_page(staff, Some(&current), typed, errors, vec![]);
             return Ok(render_status(&page, StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
@@ -1138,13 +1152,59 @@ pub async fn update(
             let mut typed = typed;
             // Saving again now replaces the current version, knowingly.
             typed.version = now.version.to_string();
-            let page = edit_page(staff, &now, typed, FormErrors::default(), rows);
+            let page = edit_page(staff, Some(&now), typed, FormErrors::default(), rows);
             Ok(render_status(&page, StatusCode::CONFLICT))
         }
         Err(StoreError::Invalid(domain)) => {
             let mut errors = FormErrors::default();
             errors.domain(&domain, lang, |e| customer_input_of(e, &[]));
-            let page = edit_page(staff, &current, typed, errors, vec![]);
+            let page = edit_page(staff, Some(&current), typed, errors, vec![]);
+            Ok(render_status(&page, StatusCode::UNPROCESSABLE_ENTITY))
+        }
+        Err(e) => Err(not_found_as(e, lang)),
+    }
+}
+
+/// An empty profile form for a customer not yet on file (a walk-in who complains, say).
+pub async fn new_form(staff: Staff<AgentRole>) -> Result<Response, UiError> {
+    let form = ProfileForm {
+        locale: staff.lang.as_str().into(),
+        tier: Tier::Standard.as_str().into(),
+        ..ProfileForm::default()
+    };
+    Ok(render(&edit_page(
+        &staff,
+        None,
+        form,
+        FormErrors::default(),
+        vec![],
+    )))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    form: StaffForm<AgentRole>,
+) -> Result<Response, UiError> {
+    let staff = &form.staff;
+    let lang = staff.lang;
+    let typed = ProfileForm::posted(&form);
+    let customer = match typed.parse(lang) {
+        Ok(c) => c,
+        Err(errors) => {
+            let page = edit_page(staff, None, typed, errors, vec![]);
+            return Ok(render_status(&page, StatusCode::UNPROCESSABLE_ENTITY));
+        }
+    };
+    match state
+        .store
+        .create_customer(&staff.change(), &customer)
+        .await
+    {
+        Ok(c) => Ok(see_other(&format!("/customers/{}?saved=1", c.id))),
+        Err(StoreError::Invalid(domain)) => {
+            let mut errors = FormErrors::default();
+            errors.domain(&domain, lang, |e| customer_input_of(e, &[]));
+            let page = edit_page(staff, None, typed, errors, vec![]);
             Ok(render_status(&page, StatusCode::UNPROCESSABLE_ENTITY))
         }
         Err(e) => Err(not_found_as(e, lang)),
@@ -1231,8 +1291,9 @@ mod tests {
         let c = Cursor {
             key: 42,
             id: Uuid::now_v7(),
+            ..Cursor::default()
         };
-        let t = [Resume::Done, Resume::After(c), Resume::Start]
+        let t = [Resume::Done, Resume::After(c.clone()), Resume::Start]
             .iter()
             .map(Resume::token)
             .collect::<Vec<_>>()

@@ -9,7 +9,6 @@ crate::ui::i18n::catalog! {
     "customer.search_button" => "검색", "Search";
     "customer.search_lead" => "찾을 고객의 이름이나 연락처를 입력하세요. 등급만 골라 목록을 볼 수도 있습니다.", "Type a customer's name or contact, or pick a tier to list its customers.";
     "customer.results" => "검색 결과", "Search results";
-    "customer.capped" => "처음 50명만 표시합니다. 더 길게 입력해 범위를 좁히세요.", "Showing the first 50; type more to narrow the search.";
     "customer.none_found" => "일치하는 고객이 없습니다.", "No customer matches.";
     "customer.more" => "더 보기", "More";
     "customer.newest" => "최신 기록으로", "Back to the newest";
@@ -71,6 +70,8 @@ crate::ui::i18n::catalog! {
     "customer.opened_case" => "케이스 생성됨", "Opened a case";
     "customer.edit" => "프로필 수정", "Edit profile";
     "customer.back" => "고객 페이지로", "Back to the customer";
+    "customer.back_to_search" => "고객 검색으로", "Back to customer search";
+    "customer.new" => "새 고객 등록", "New customer";
     "customer.saved" => "고객 정보를 저장했습니다.", "The customer's profile was saved.";
     "customer.hint.preferences" => "한 줄에 하나씩 적으세요. 예: 창가 자리", "One per line, e.g. window seat";
     "customer.hint.dates" => "월과 일은 필수, 연도는 알 때만 적으세요. 빈 줄은 저장되지 않습니다.", "Month and day are required, the year only when known. Empty rows are ignored.";
