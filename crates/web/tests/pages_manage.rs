@@ -525,6 +525,36 @@ both_backends!(
         );
         let (_, html) = agent.get(&location).await;
         assert!(html.contains("&#60;b&#62;창가&#60;/b&#62;") && !html.contains("<b>창가"));
+        assert!(html.contains(&format!("href=\"/cases/new?customer_id={}\"", c.id)));
+
+        // From the new-case form: register, then back to that form with the customer chosen.
+        let (_, html) = agent.get("/cases/new").await;
+        assert!(html.contains("href=\"/customers/new?then=case\""));
+        let (_, html) = agent.get("/customers/new?then=case").await;
+        assert!(
+            html.contains("name=\"then\" value=\"case\"") && html.contains("href=\"/cases/new\"")
+        );
+        let mut walk_in = form.to_vec();
+        walk_in[0] = ("name", "오세훈");
+        walk_in.push(("then", "case"));
+        let (status, location, _) = agent.post("/customers/new", &walk_in).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let oh = app
+            .store
+            .list_customers(&search("오세훈"), &PageRequest::default())
+            .await
+            .unwrap()
+            .items[0]
+            .id;
+        assert_eq!(location, format!("/cases/new?customer_id={oh}"));
+        let (status, html) = agent.get(&location).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains(&format!(
+                "id=\"nc-customer-{oh}\" name=\"customer_id\" value=\"{oh}\" checked"
+            )),
+            "{html}"
+        );
 
         // A search longer than a page continues with "more", every match once.
         let many: Vec<_> = (0..120)

@@ -57,6 +57,7 @@ crate::ui::i18n::catalog! {
     "case.new.customer_q" => "고객 찾기", "Find the customer";
     "case.new.customer_q_hint" => "이름, 초성(예: ㄱㅁㅅ), 이메일 또는 전화번호 뒤 4자리", "Name, Korean initials, e-mail or the last 4 digits of the phone";
     "case.new.find" => "찾기", "Find";
+    "case.new.register_customer" => "처음 오신 고객이면 먼저 등록하세요", "A customer not on file? Register them first";
     "case.new.no_match" => "일치하는 고객이 없습니다. 고객 없이 기록할 수도 있습니다.", "No customer matches. You can also log the case without one.";
     "case.new.no_customer" => "고객 없음 (익명)", "No customer (anonymous)";
     "case.new.occurred_hint" => "지점 시간 기준. 비워 두면 지금으로 기록합니다.", "In the unit's time; leave empty for now.";

@@ -71,7 +71,9 @@ crate::ui::i18n::catalog! {
     "customer.edit" => "프로필 수정", "Edit profile";
     "customer.back" => "고객 페이지로", "Back to the customer";
     "customer.back_to_search" => "고객 검색으로", "Back to customer search";
+    "customer.back_to_new_case" => "새 케이스로", "Back to the new case";
     "customer.new" => "새 고객 등록", "New customer";
+    "customer.new_case" => "이 고객의 케이스 열기", "Open a case for this customer";
     "customer.saved" => "고객 정보를 저장했습니다.", "The customer's profile was saved.";
     "customer.hint.preferences" => "한 줄에 하나씩 적으세요. 예: 창가 자리", "One per line, e.g. window seat";
     "customer.hint.dates" => "월과 일은 필수, 연도는 알 때만 적으세요. 빈 줄은 저장되지 않습니다.", "Month and day are required, the year only when known. Empty rows are ignored.";
