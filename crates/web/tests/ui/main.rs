@@ -283,6 +283,36 @@ both_backends!(
         sign_in(&browser, &app.base, "agent@example.com").await;
         screenshot(&browser, &format!("queue-{b}")).await;
 
+        // A walk-in not on file: registered from the new-case form, which comes back with
+        // the new customer chosen.
+        browser.goto(&format!("{}/cases/new", app.base)).await;
+        browser.click("#nc-new-customer").await;
+        browser.find("#customer-form").await;
+        browser.fill("#f-name", "이도윤").await;
+        browser.fill("#f-phone", "010-4444-5555").await;
+        screenshot(&browser, &format!("customer-new-{b}")).await;
+        browser.click("#customer-save").await;
+        browser
+            .wait_for_url_contains("/cases/new?customer_id=")
+            .await;
+        let chosen = browser
+            .find("#nc-matches input[name=customer_id]:checked")
+            .await;
+        assert_eq!(
+            chosen
+                .attr("id")
+                .await
+                .as_deref()
+                .map(|id| id.starts_with("nc-customer-")),
+            Some(true)
+        );
+        assert!(browser.text("#nc-matches").await.contains("이도윤"));
+        assert_ne!(
+            chosen.attr("value").await.as_deref(),
+            Some(""),
+            "the walk-in is chosen"
+        );
+
         // A new case from a complaint, with the customer found by name.
         browser.goto(&format!("{}/cases/new", app.base)).await;
         browser.select("#nc-touchpoint", &tp.to_string()).await;
