@@ -333,6 +333,7 @@ async fn organisation(
             name: LocalizedName::parse("name", design.ko, design.en).map_err(invalid)?,
             time_zone: chrono_tz::Asia::Seoul,
             calendar: calendar_of(design),
+            currency: None,
         };
         let unit = store.create_unit(&Change::system(), &new_unit).await?;
         done += 1;

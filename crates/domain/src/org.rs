@@ -208,6 +208,12 @@ pub struct UnitInput {
     /// Business hours; absent means open around the clock every day.
     #[serde(default)]
     pub calendar: Option<crate::calendar::CalendarDto>,
+    /// ISO 4217 code the unit's compensation and authority limits are counted in. Absent:
+    /// `KRW` for a new unit, unchanged for an existing one. It can change only while the unit
+    /// has no cases and no staff with an authority limit.
+    #[serde(default)]
+    #[schema(example = "KRW")]
+    pub currency: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -215,6 +221,8 @@ pub struct NewUnit {
     pub name: crate::text::LocalizedName,
     pub time_zone: chrono_tz::Tz,
     pub calendar: crate::calendar::BusinessCalendar,
+    /// `None`: KRW for a new unit, the stored one for an existing unit.
+    pub currency: Option<crate::money::Currency>,
 }
 
 pub fn parse_time_zone(field: &str, text: &str) -> Result<chrono_tz::Tz, FieldError> {
@@ -248,10 +256,17 @@ impl UnitInput {
                 }
             },
         };
+        let currency = match self.currency.as_deref() {
+            None => Some(None),
+            Some(code) => v
+                .check(crate::money::Currency::parse("currency", code.trim()))
+                .map(Some),
+        };
         v.finish(|| NewUnit {
             name: name.expect("checked"),
             time_zone: tz.expect("checked"),
             calendar: calendar.expect("checked"),
+            currency: currency.expect("checked"),
         })
     }
 }
@@ -264,6 +279,9 @@ pub struct Unit {
     pub name: crate::text::LocalizedName,
     pub time_zone: String,
     pub calendar: crate::calendar::CalendarDto,
+    /// ISO 4217 code the unit's compensation and authority limits are counted in.
+    #[schema(example = "KRW")]
+    pub currency: String,
     pub created_at: crate::Timestamp,
     pub updated_at: crate::Timestamp,
 }

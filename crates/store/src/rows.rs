@@ -31,6 +31,7 @@ pub struct UnitRow {
     pub name_en: String,
     pub time_zone: String,
     pub calendar: String,
+    pub currency: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -48,6 +49,7 @@ impl UnitRow {
             },
             time_zone: self.time_zone,
             calendar,
+            currency: self.currency,
             created_at: ts(self.created_at),
             updated_at: ts(self.updated_at),
         })

@@ -564,6 +564,7 @@ macro_rules! impl_shared_store {
                 "name": unit.name,
                 "time_zone": unit.time_zone.name(),
                 "calendar": unit.calendar.to_dto(),
+                "currency": unit.currency.map(|c| c.code()),
             })
         }
 
@@ -574,8 +575,8 @@ macro_rules! impl_shared_store {
                 let calendar = serde_json::to_string(&unit.calendar.to_dto()).expect("calendar serializes");
                 let mut tx = self.write.begin().await?;
                 sqlx::query(
-                    "INSERT INTO units (id, version, name_ko, name_en, time_zone, calendar, created_at, updated_at) \
-                     VALUES ($1, 1, $2, $3, $4, $5, $6, $6)",
+                    "INSERT INTO units (id, version, name_ko, name_en, time_zone, calendar, currency, created_at, updated_at) \
+                     VALUES ($1, 1, $2, $3, $4, $5, $7, $6, $6)",
                 )
                 .bind(id)
                 .bind(&unit.name.ko)
@@ -583,6 +584,7 @@ macro_rules! impl_shared_store {
                 .bind(unit.time_zone.name())
                 .bind(&calendar)
                 .bind(change.at.micros())
+                .bind(unit.currency.map_or("KRW", |c| c.code()))
                 .execute(&mut *tx)
                 .await?;
                 Self::audit(&mut tx, change, "unit.create", "unit", Some(id), unit_json(unit)).await?;
@@ -592,7 +594,7 @@ macro_rules! impl_shared_store {
 
             async fn get_unit(&self, id: Uuid) -> Result<Unit> {
                 let row: Option<UnitRow> = sqlx::query_as(
-                    "SELECT id, version, name_ko, name_en, time_zone, calendar, created_at, updated_at \
+                    "SELECT id, version, name_ko, name_en, time_zone, calendar, currency, created_at, updated_at \
                      FROM units WHERE id = $1",
                 )
                 .bind(id)
@@ -603,7 +605,7 @@ macro_rules! impl_shared_store {
 
             async fn list_units(&self, scope: Option<Uuid>, page: &PageRequest) -> Result<Page<Unit>> {
                 let rows: Vec<UnitRow> = sqlx::query_as(
-                    "SELECT id, version, name_ko, name_en, time_zone, calendar, created_at, updated_at FROM units \
+                    "SELECT id, version, name_ko, name_en, time_zone, calendar, currency, created_at, updated_at FROM units \
                      WHERE ($1 IS NULL OR id = $1) AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3",
                 )
                 .bind(scope)
@@ -618,9 +620,13 @@ macro_rules! impl_shared_store {
             async fn update_unit(&self, change: &Change, id: Uuid, version: i64, unit: &NewUnit) -> Result<Unit> {
                 let calendar = serde_json::to_string(&unit.calendar.to_dto()).expect("calendar serializes");
                 let mut tx = self.write.begin().await?;
+                let before: Option<(String,)> = sqlx::query_as("SELECT currency FROM units WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 let done = sqlx::query(
                     "UPDATE units SET version = version + 1, name_ko = $3, name_en = $4, time_zone = $5, \
-                     calendar = $6, updated_at = $7 WHERE id = $1 AND version = $2",
+                     calendar = $6, updated_at = $7, currency = COALESCE($8, currency) WHERE id = $1 AND version = $2",
                 )
                 .bind(id)
                 .bind(version)
@@ -629,10 +635,28 @@ macro_rules! impl_shared_store {
                 .bind(unit.time_zone.name())
                 .bind(&calendar)
                 .bind(change.at.micros())
+                .bind(unit.currency.map(|c| c.code()))
                 .execute(&mut *tx)
                 .await?;
-                if done.rows_affected() == 0 {
+                let (Some((before,)), 1) = (before, done.rows_affected()) else {
                     return Err(Self::missing_or_stale(&mut tx, "units", id).await);
+                };
+                // Amounts already counted in the old currency would change meaning.
+                if unit.currency.is_some_and(|c| c.code() != before) {
+                    let used: Option<(Uuid,)> = sqlx::query_as(
+                        "SELECT id FROM cases WHERE unit_id = $1 \
+                         UNION ALL SELECT id FROM employees WHERE unit_id = $1 AND authority_limit_minor > 0 LIMIT 1",
+                    )
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if used.is_some() {
+                        return Err(StoreError::Invalid(vec![FieldError::new(
+                            "currency",
+                            "in_use",
+                            format!("the unit already has cases or authority limits in {before}; its currency cannot change"),
+                        )]));
+                    }
                 }
                 Self::audit(&mut tx, change, "unit.update", "unit", Some(id), unit_json(unit)).await?;
                 tx.commit().await?;

@@ -929,3 +929,77 @@ both_backends!(
         assert!(seen.iter().all(|(_, tp)| *tp != far));
     }
 );
+
+both_backends!(
+    a_units_currency_is_set_once_and_changes_only_while_nothing_is_counted_in_it,
+    |db: TestDb| async move {
+        let c = Change::system();
+        let with = |currency: Option<&str>| {
+            serde_json::from_value::<UnitInput>(json!({
+                "name": {"ko": "뉴욕점", "en": "New York"}, "time_zone": "America/New_York",
+                "currency": currency
+            }))
+            .unwrap()
+            .parse()
+        };
+        let errors = with(Some("XYZ")).unwrap_err();
+        assert_eq!(errors[0].field, "currency");
+        let plain = db
+            .store
+            .create_unit(&c, &unit_input("강남점"))
+            .await
+            .unwrap();
+        assert_eq!(
+            plain.currency, "KRW",
+            "a new unit counts in won unless told"
+        );
+        let ny = db
+            .store
+            .create_unit(&c, &with(Some("USD")).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(ny.currency, "USD");
+        assert_eq!(db.store.unit_currency(ny.id).await.unwrap().code(), "USD");
+        // Left out on a replace: kept.
+        let ny = db
+            .store
+            .update_unit(&c, ny.id, ny.version, &with(None).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(ny.currency, "USD");
+        // Nothing counted yet: it may still change.
+        let ny = db
+            .store
+            .update_unit(&c, ny.id, ny.version, &with(Some("EUR")).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(ny.currency, "EUR");
+        // Once someone's authority limit is counted in it, it stays.
+        db.store
+            .create_employee(
+                &c,
+                &employee_input(Some(ny.id), "lee@example.com", "agent"),
+                None,
+            )
+            .await
+            .unwrap();
+        let err = db
+            .store
+            .update_unit(&c, ny.id, ny.version, &with(Some("KRW")).unwrap())
+            .await
+            .unwrap_err();
+        match err {
+            StoreError::Invalid(e) => assert_eq!(
+                (e[0].field.as_str(), e[0].code.as_str()),
+                ("currency", "in_use")
+            ),
+            other => panic!("expected a field error, got {other:?}"),
+        }
+        let now = db.store.get_unit(ny.id).await.unwrap();
+        assert_eq!(
+            (now.currency.as_str(), now.version),
+            ("EUR", ny.version),
+            "nothing written"
+        );
+    }
+);

@@ -479,6 +479,7 @@ pub async fn save(
         name: unit.name.clone(),
         time_zone: draft.time_zone.clone(),
         calendar: Some(calendar),
+        currency: None,
     };
     let parsed = input.parse();
     if let Err(domain) = &parsed {
