@@ -620,10 +620,14 @@ macro_rules! impl_shared_store {
             async fn update_unit(&self, change: &Change, id: Uuid, version: i64, unit: &NewUnit) -> Result<Unit> {
                 let calendar = serde_json::to_string(&unit.calendar.to_dto()).expect("calendar serializes");
                 let mut tx = self.write.begin().await?;
-                let before: Option<(String,)> = sqlx::query_as("SELECT currency FROM units WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                // The stored currency matters only when the replace names one.
+                let before: Option<(String,)> = match unit.currency {
+                    Some(_) => sqlx::query_as("SELECT currency FROM units WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?,
+                    None => None,
+                };
                 let done = sqlx::query(
                     "UPDATE units SET version = version + 1, name_ko = $3, name_en = $4, time_zone = $5, \
                      calendar = $6, updated_at = $7, currency = COALESCE($8, currency) WHERE id = $1 AND version = $2",
@@ -638,11 +642,13 @@ macro_rules! impl_shared_store {
                 .bind(unit.currency.map(|c| c.code()))
                 .execute(&mut *tx)
                 .await?;
-                let (Some((before,)), 1) = (before, done.rows_affected()) else {
+                if done.rows_affected() == 0 {
                     return Err(Self::missing_or_stale(&mut tx, "units", id).await);
-                };
+                }
                 // Amounts already counted in the old currency would change meaning.
-                if unit.currency.is_some_and(|c| c.code() != before) {
+                if let (Some(new), Some((before,))) = (unit.currency, before)
+                    && new.code() != before
+                {
                     let used: Option<(Uuid,)> = sqlx::query_as(
                         "SELECT id FROM cases WHERE unit_id = $1 \
                          UNION ALL SELECT id FROM employees WHERE unit_id = $1 AND authority_limit_minor > 0 LIMIT 1",
@@ -1234,17 +1240,12 @@ macro_rules! impl_shared_store {
                         .bind(after.map(|c| c.id))
                         .fetch_all(&self.read)
                         .await?;
-                        let mut keys: std::collections::HashMap<Uuid, String> = std::collections::HashMap::new();
-                        let rows = found
-                            .into_iter()
-                            .map(|m| {
-                                keys.insert(m.row.id, m.key_name);
-                                m.row
-                            })
-                            .collect();
+                        // Only the page's last match starts the next page.
+                        let last_key = (page.limit as usize).checked_sub(1).and_then(|i| found.get(i)).map(|m| m.key_name.clone());
+                        let rows = found.into_iter().map(|m| m.row).collect();
                         let items = self.customers_from_rows(rows).await?;
                         return Ok(Page::from_overfetch(items, page.limit, |c| Cursor {
-                            text: Some(keys[&c.id].clone()),
+                            text: last_key.clone(),
                             id: c.id,
                             ..Cursor::default()
                         }));

@@ -997,9 +997,9 @@ struct EditPage {
     action: String,
     back_href: String,
     back_label: &'static str,
-    /// `case` when a new customer's form was opened from the new-case form: saving goes on
-    /// to that form with the customer chosen.
-    then: &'static str,
+    /// The new customer's form was opened from the new-case form: saving goes on to that
+    /// form with the customer chosen.
+    to_new_case: bool,
     form: ProfileForm,
     rows: Vec<DateFormRow>,
     tiers: Vec<Opt>,
@@ -1036,7 +1036,7 @@ impl EditPage {
 /// The profile form: of `customer`, or of a new one when `None`.
 fn edit_page(
     staff: &Staff<AgentRole>,
-    then: &'static str,
+    to_new_case: bool,
     customer: Option<&Customer>,
     mut form: ProfileForm,
     errors: FormErrors,
@@ -1067,7 +1067,7 @@ fn edit_page(
             format!("/customers/{}", c.id),
             "customer.back",
         ),
-        None if then == "case" => (
+        None if to_new_case => (
             staff.t("customer.new").to_owned(),
             "/customers/new".to_owned(),
             "/cases/new".to_owned(),
@@ -1085,7 +1085,7 @@ fn edit_page(
         action,
         back_href,
         back_label,
-        then,
+        to_new_case,
         rows: form
             .dates
             .iter()
@@ -1116,7 +1116,7 @@ pub async fn edit_form(
     let form = ProfileForm::of(&customer);
     Ok(render(&edit_page(
         &staff,
-        "",
+        false,
         Some(&customer),
         form,
         FormErrors::default(),
@@ -1144,7 +1144,7 @@ pub async fn update(
     let customer = match typed.parse(lang) {
         Ok(c) => c,
         Err(errors) => {
-            let page = edit_page(staff, "", Some(&current), typed, errors, vec![]);
+            let page = edit_page(staff, false, Some(&current), typed, errors, vec![]);
             return Ok(render_status(&page, StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
@@ -1164,13 +1164,13 @@ pub async fn update(
             let mut typed = typed;
             // Saving again now replaces the current version, knowingly.
             typed.version = now.version.to_string();
-            let page = edit_page(staff, "", Some(&now), typed, FormErrors::default(), rows);
+            let page = edit_page(staff, false, Some(&now), typed, FormErrors::default(), rows);
             Ok(render_status(&page, StatusCode::CONFLICT))
         }
         Err(StoreError::Invalid(domain)) => {
             let mut errors = FormErrors::default();
             errors.domain(&domain, lang, |e| customer_input_of(e, &[]));
-            let page = edit_page(staff, "", Some(&current), typed, errors, vec![]);
+            let page = edit_page(staff, false, Some(&current), typed, errors, vec![]);
             Ok(render_status(&page, StatusCode::UNPROCESSABLE_ENTITY))
         }
         Err(e) => Err(not_found_as(e, lang)),
@@ -1180,11 +1180,6 @@ pub async fn update(
 #[derive(Deserialize, Default)]
 pub struct NewQuery {
     then: Option<String>,
-}
-
-/// Where saving a new customer leads: back to the new-case form, or to the profile.
-fn then_of(text: &str) -> &'static str {
-    if text == "case" { "case" } else { "" }
 }
 
 /// An empty profile form for a customer not yet on file (a walk-in who complains, say).
@@ -1199,7 +1194,7 @@ pub async fn new_form(
     };
     Ok(render(&edit_page(
         &staff,
-        then_of(q.then.as_deref().unwrap_or_default()),
+        q.then.as_deref() == Some("case"),
         None,
         form,
         FormErrors::default(),
@@ -1214,11 +1209,12 @@ pub async fn create(
     let staff = &form.staff;
     let lang = staff.lang;
     let typed = ProfileForm::posted(&form);
-    let then = then_of(form.get("then"));
+    // Where saving leads: back to the new-case form, or to the profile.
+    let to_new_case = form.get("then") == "case";
     let customer = match typed.parse(lang) {
         Ok(c) => c,
         Err(errors) => {
-            let page = edit_page(staff, then, None, typed, errors, vec![]);
+            let page = edit_page(staff, to_new_case, None, typed, errors, vec![]);
             return Ok(render_status(&page, StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
@@ -1227,12 +1223,12 @@ pub async fn create(
         .create_customer(&staff.change(), &customer)
         .await
     {
-        Ok(c) if then == "case" => Ok(see_other(&format!("/cases/new?customer_id={}", c.id))),
+        Ok(c) if to_new_case => Ok(see_other(&format!("/cases/new?customer_id={}", c.id))),
         Ok(c) => Ok(see_other(&format!("/customers/{}?saved=1", c.id))),
         Err(StoreError::Invalid(domain)) => {
             let mut errors = FormErrors::default();
             errors.domain(&domain, lang, |e| customer_input_of(e, &[]));
-            let page = edit_page(staff, then, None, typed, errors, vec![]);
+            let page = edit_page(staff, to_new_case, None, typed, errors, vec![]);
             Ok(render_status(&page, StatusCode::UNPROCESSABLE_ENTITY))
         }
         Err(e) => Err(not_found_as(e, lang)),
